@@ -1,0 +1,67 @@
+"""`python -m bot <command>`: migrate, seed, status and serve."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+
+from bot.config import get_settings
+from bot.policy import WorkCalendar
+from bot.store.db import engine_for, unit_of_work
+from bot.store.migrate import revision_status, upgrade
+from bot.store.seed import is_empty, seed
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    upgrade(get_settings().database_url)
+    print("database schema is up to date")
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    engine = engine_for(settings.database_url)
+    with unit_of_work(engine) as session:
+        if not is_empty(session):
+            if args.if_empty:
+                print("database already holds orders; not seeding")
+                return 0
+            print("error: the database already holds orders; seed an empty one", file=sys.stderr)
+            return 1
+        calendar = WorkCalendar.from_file(settings.holidays_file)
+        seed(session, dt.datetime.now(settings.tz), settings.tz, calendar)
+    print("demo orders and history loaded")
+    return 0
+
+
+def _status(_args: argparse.Namespace) -> int:
+    current, head = revision_status(get_settings().database_url)
+    print(f"schema revision: {current or 'none'} (newest: {head})")
+    return 0 if current == head else 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from bot.cli.serve import serve  # imported here: only this command needs subprocess plumbing
+
+    return serve(shell=args.shell)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run one command; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="bring the schema up to date").set_defaults(run=_migrate)
+    seed_cmd = commands.add_parser("seed", help="load the demo orders and history")
+    seed_cmd.add_argument("--if-empty", action="store_true", help="do nothing if orders exist")
+    seed_cmd.set_defaults(run=_seed)
+    commands.add_parser("status", help="show the schema revision").set_defaults(run=_status)
+    serve_cmd = commands.add_parser("serve", help="run the action and Rasa servers")
+    serve_cmd.add_argument("--shell", action="store_true", help="talk in this terminal instead")
+    serve_cmd.set_defaults(run=_serve)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return args.run(args)

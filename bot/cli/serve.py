@@ -1,0 +1,151 @@
+"""Start the action server and the Rasa server (or shell) together; stop both together.
+
+Both bind to 127.0.0.1 unless configured otherwise: the action server has no authentication
+of its own and must never face the internet directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.config import PROJECT_ROOT
+from bot.policy import HolidayFileError, PolicyConfigError, configured_calendar, configured_rules
+
+logger = logging.getLogger(__name__)
+
+MODEL_PATH = PROJECT_ROOT / "models" / "aftersales.tar.gz"
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """Where the two servers listen; read from the environment (see README)."""
+
+    rasa_host: str
+    rasa_port: int
+    action_host: str
+    action_port: int
+    cors_origins: tuple[str, ...]
+
+    @classmethod
+    def from_env(cls) -> ServeOptions:
+        """Options from RASA_HOST/RASA_PORT/ACTION_HOST/ACTION_PORT/CORS_ORIGINS."""
+        cors = os.environ.get("CORS_ORIGINS", "http://localhost:8000 http://127.0.0.1:8000")
+        return cls(
+            rasa_host=os.environ.get("RASA_HOST", "127.0.0.1"),
+            rasa_port=int(os.environ.get("RASA_PORT", "5005")),
+            action_host=os.environ.get("ACTION_HOST", "127.0.0.1"),
+            action_port=int(os.environ.get("ACTION_PORT", "5055")),
+            cors_origins=tuple(cors.split()),
+        )
+
+    @property
+    def action_url(self) -> str:
+        """The webhook Rasa calls to run custom actions."""
+        host = "127.0.0.1" if self.action_host in ("0.0.0.0", "::") else self.action_host
+        return f"http://{host}:{self.action_port}/webhook"
+
+
+def endpoints_file(options: ServeOptions, directory: Path) -> Path:
+    """endpoints.yml with the action server's URL set to where we actually start it."""
+    endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
+    endpoints["action_endpoint"] = {"url": options.action_url}
+    path = directory / "endpoints.yml"
+    path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _rasa() -> str:
+    return str(Path(sys.executable).with_name("rasa"))
+
+
+def action_server_command(options: ServeOptions) -> list[str]:
+    """The command line of the action server."""
+    return [_rasa(), "run", "actions", "--actions", "actions", "--port", str(options.action_port)]
+
+
+def rasa_server_command(options: ServeOptions, endpoints: Path, shell: bool) -> list[str]:
+    """The command line of the Rasa server (REST + socket.io) or of `rasa shell`."""
+    common = ["--model", str(MODEL_PATH), "--endpoints", str(endpoints)]
+    if shell:
+        return [_rasa(), "shell", *common]
+    return [
+        _rasa(), "run", *common,
+        "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+        "--interface", options.rasa_host, "--port", str(options.rasa_port),
+        "--cors", *options.cors_origins,
+    ]  # fmt: skip
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    # SIGTERM, not SIGINT: a child started from a background job inherits SIGINT as ignored.
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + 15
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def serve(shell: bool = False) -> int:
+    """Run both servers in the foreground until Ctrl-C or until one of them exits."""
+    try:  # fail now, not at a customer's first question, if the operator's files are wrong
+        configured_rules()
+        configured_calendar()
+    except (PolicyConfigError, HolidayFileError) as exc:
+        logger.error("%s", exc)
+        return 1
+    if not MODEL_PATH.exists():
+        logger.error("no trained model at %s: run 'make train' first", MODEL_PATH)
+        return 1
+    options = ServeOptions.from_env()
+    env = dict(os.environ, SANIC_HOST=options.action_host)
+    # Ctrl-C and a supervisor's SIGTERM both stop the pair, even if SIGINT came in ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    with tempfile.TemporaryDirectory(prefix="aftersales-") as tmp:
+        endpoints = endpoints_file(options, Path(tmp))
+        actions = subprocess.Popen(action_server_command(options), cwd=PROJECT_ROOT, env=env)
+        if shell:
+            print("Starting the shell; type /stop to leave.", flush=True)
+        else:
+            print(
+                f"Bot starting (the model takes about a minute to load). Talk to it at\n"
+                f"  REST:      POST http://{options.rasa_host}:{options.rasa_port}"
+                f'/webhooks/rest/webhook  {{"sender": "me", "message": "你好"}}\n'
+                f"  socket.io: http://{options.rasa_host}:{options.rasa_port}/socket.io\n"
+                f"Ctrl-C stops both servers.",
+                flush=True,
+            )
+        rasa = subprocess.Popen(
+            rasa_server_command(options, endpoints, shell), cwd=PROJECT_ROOT, env=env
+        )
+        processes = [actions, rasa]
+        try:
+            if shell:
+                return rasa.wait()
+            while all(p.poll() is None for p in processes):
+                time.sleep(0.5)
+            failed = next(p for p in processes if p.poll() is not None)
+            logger.error("%s exited with code %s; stopping", failed.args[1:3], failed.returncode)
+            return failed.returncode or 1
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            _stop(processes)

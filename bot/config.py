@@ -1,0 +1,61 @@
+"""One typed settings object, read from the environment with embedded defaults.
+
+Nothing here needs a running service: the default database is a SQLite file in the
+project folder, so a laptop runs the bot with no PostgreSQL, Redis or broker.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_RETURN_ADDRESS = "浙江省杭州市余杭区仓前街道 售后中心3号仓 售后部收 0571-88886666"
+
+
+def _path_or_none(value: str | None) -> Path | None:
+    return Path(value).expanduser() if value else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings; every field maps to one environment variable (see README)."""
+
+    database_url: str
+    timezone: str
+    policy_file: Path | None
+    holidays_file: Path | None
+    log_level: str
+    return_address: str
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The shop's time zone: after-sales days and deadlines are counted in it."""
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Build settings from `env` (default: the process environment)."""
+        env = dict(os.environ if env is None else env)
+        default_db = f"sqlite:///{PROJECT_ROOT / 'aftersales.db'}"
+        default_holidays = PROJECT_ROOT / "holidays.yml"
+        holidays = _path_or_none(env.get("HOLIDAYS_FILE"))
+        if holidays is None and default_holidays.exists():
+            holidays = default_holidays
+        return cls(
+            database_url=env.get("DATABASE_URL") or default_db,
+            timezone=env.get("BOT_TIMEZONE") or "Asia/Shanghai",
+            policy_file=_path_or_none(env.get("POLICY_FILE")),
+            holidays_file=holidays,
+            log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+            return_address=env.get("RETURN_ADDRESS") or DEFAULT_RETURN_ADDRESS,
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once on first use (never at import)."""
+    return Settings.from_env()

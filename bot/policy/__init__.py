@@ -1,0 +1,70 @@
+"""The after-sales policy engine: pure functions over dates and order facts.
+
+Import from here; the submodules are split by feature only to keep each one short.
+"""
+
+from bot.policy.calendar import HolidayFileError, WorkCalendar, WorkdayDate
+from bot.policy.complaints import ComplaintDeadlines, Severity, complaint_deadlines, needs_human
+from bot.policy.configured import configured_calendar, configured_rules
+from bot.policy.facts import (
+    Decision,
+    ItemFacts,
+    OrderFacts,
+    OrderStatus,
+    Party,
+    PolicyInputError,
+    ReturnReason,
+    Verdict,
+)
+from bot.policy.ratings import Dimension, is_extreme, is_valid_score
+from bot.policy.refunds import (
+    RefundPath,
+    RefundSchedule,
+    RefundStage,
+    refund_amount,
+    refund_path,
+    refund_schedule,
+    refund_stage,
+)
+from bot.policy.repairs import check_onsite_slot, decide_repair, warranty_last_day
+from bot.policy.returns import day_of_receipt_count, decide_return, shipping_payer
+from bot.policy.rules import PolicyConfigError, PolicyRules, load_rules
+
+__all__ = [
+    "ComplaintDeadlines",
+    "Decision",
+    "Dimension",
+    "HolidayFileError",
+    "ItemFacts",
+    "OrderFacts",
+    "OrderStatus",
+    "Party",
+    "PolicyConfigError",
+    "PolicyInputError",
+    "PolicyRules",
+    "RefundPath",
+    "RefundSchedule",
+    "RefundStage",
+    "ReturnReason",
+    "Severity",
+    "Verdict",
+    "WorkCalendar",
+    "WorkdayDate",
+    "check_onsite_slot",
+    "complaint_deadlines",
+    "configured_calendar",
+    "configured_rules",
+    "day_of_receipt_count",
+    "decide_repair",
+    "decide_return",
+    "is_extreme",
+    "is_valid_score",
+    "load_rules",
+    "needs_human",
+    "refund_amount",
+    "refund_path",
+    "refund_schedule",
+    "refund_stage",
+    "shipping_payer",
+    "warranty_last_day",
+]

@@ -1,0 +1,111 @@
+"""Every number of the after-sales policy, named, in one place.
+
+The defaults are those of `shared/docs/after-sales-policy.md`. An operator changes them
+without touching code by pointing `POLICY_FILE` at a YAML file of overrides, e.g.::
+
+    no_reason_return_days: 10
+    special_categories: [食品, 化妆品, 个人护理, 内衣]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class PolicyConfigError(ValueError):
+    """The operator's policy file is unreadable or names an unknown rule."""
+
+
+@dataclass(frozen=True)
+class PolicyRules:
+    """The after-sales rule book's numbers. Day counts include the day of receipt."""
+
+    # Returns and exchanges (section 2)
+    no_reason_return_days: int = 7
+    quality_return_days: int = 15
+    special_categories: frozenset[str] = field(
+        default_factory=lambda: frozenset({"食品", "化妆品", "个人护理"})
+    )
+    return_review_working_days: int = 2
+    return_processing_working_days: int = 3
+    return_processing_max_working_days: int = 7
+
+    # Refunds (section 3)
+    refund_working_days_no_quality: int = 3
+    refund_working_days_quality: int = 5
+    bank_credit_min_working_days: int = 1
+    bank_credit_max_working_days: int = 3
+
+    # Repairs (section 4)
+    repair_response_working_days: int = 2
+    repair_completion_working_days: int = 5
+    onsite_categories: frozenset[str] = field(default_factory=lambda: frozenset({"家电"}))
+    onsite_service_start_hour: int = 9
+    onsite_service_end_hour: int = 18
+    onsite_booking_horizon_days: int = 30  # how far ahead a technician's diary is open
+
+    # Complaints (section 5)
+    complaint_reply_hours: int = 24
+    complaint_solution_hours: int = 48
+    dispute_start_working_days: int = 2
+    dispute_result_working_days: int = 15
+    consultation_reply_hours: int = 1
+    repeat_complaint_threshold: int = 1  # earlier complaints that make a new one a repeat
+
+    # Satisfaction targets (section 6)
+    satisfaction_target: float = 0.90
+    recommend_target: float = 0.80
+    pain_point_share: float = 0.20
+    group_below_mean_share: float = 0.15
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> PolicyRules:
+        """Defaults overridden by `values`; unknown names are an error, not a silent no-op."""
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise PolicyConfigError(f"unknown policy rule(s): {', '.join(unknown)}")
+        clean: dict[str, Any] = {}
+        for name, value in values.items():
+            default = getattr(cls(), name)
+            if isinstance(default, frozenset):
+                clean[name] = frozenset(str(v) for v in value)
+            elif isinstance(default, bool) or not isinstance(value, type(default)):
+                if isinstance(default, float) and isinstance(value, int):
+                    clean[name] = float(value)
+                else:
+                    raise PolicyConfigError(
+                        f"policy rule {name} must be {type(default).__name__}, got {value!r}"
+                    )
+            else:
+                clean[name] = value
+        rules = cls(**clean)
+        rules.check()
+        return rules
+
+    def check(self) -> None:
+        """Reject rule combinations that would make the policy contradict itself."""
+        if not 0 < self.no_reason_return_days <= self.quality_return_days:
+            raise PolicyConfigError("need 0 < no_reason_return_days <= quality_return_days")
+        if not 0 < self.bank_credit_min_working_days <= self.bank_credit_max_working_days:
+            raise PolicyConfigError("need 0 < bank_credit_min <= bank_credit_max working days")
+        if not 0 <= self.onsite_service_start_hour < self.onsite_service_end_hour <= 24:
+            raise PolicyConfigError("on-site service hours must be a non-empty range in 0..24")
+
+
+def load_rules(path: Path | None) -> PolicyRules:
+    """The rules with the operator's overrides from `path` (YAML mapping), if given."""
+    if path is None:
+        return PolicyRules()
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise PolicyConfigError(f"cannot read policy file {path}: {exc}") from exc
+    if not isinstance(values, dict):
+        raise PolicyConfigError(f"policy file {path} must hold a mapping of rule: value")
+    return PolicyRules.from_mapping(values)

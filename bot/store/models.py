@@ -1,0 +1,276 @@
+"""SQLAlchemy models of the order and after-sales store.
+
+Written in the SQLAlchemy 1.4 style that 2.0 keeps (declarative classes, `select()`), so the
+upgrade Rasa will one day allow is a version bump. Times are stored as UTC; calendar dates
+(warranty, windows) are derived in the shop's time zone by the repository.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+# Named constraints keep later migrations (and SQLite's batch mode) deterministic.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING))
+
+
+class Money(TypeDecorator):
+    """Yuan as Decimal in Python, whole fen (分) as an integer in the database.
+
+    SQLite has no exact decimal type; integers are exact on every backend.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        fen = Decimal(value) * 100
+        if fen != fen.to_integral_value():
+            raise ValueError(f"amount {value} has more than two decimal places")
+        return int(fen)
+
+    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
+        return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware one")
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(64), nullable=False)
+    phone = Column(String(16), nullable=False, unique=True)
+    created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
+
+    orders = relationship("Order", back_populates="customer")
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id = Column(Integer, primary_key=True)
+    order_no = Column(String(32), nullable=False, unique=True)
+    customer_id = Column(ForeignKey("customers.id"), nullable=False, index=True)
+    buyer_phone = Column(String(16), nullable=False)  # the phone on the order, for verification
+    amount: Decimal = Column(Money, nullable=False)  # goods total, shipping excluded
+    shipping_fee: Decimal = Column(Money, nullable=False, default=Decimal("0.00"))
+    payment_route = Column(String(16), nullable=False)  # alipay / wechat / card / balance
+    status = Column(String(16), nullable=False)  # bot.policy.OrderStatus values
+    shipping_address = Column(Text, nullable=False)
+    warranty_months = Column(Integer, nullable=False, default=0)
+    paid_at = Column(UtcDateTime, nullable=False)
+    shipped_at = Column(UtcDateTime)
+    delivered_at = Column(UtcDateTime)
+
+    customer = relationship("Customer", back_populates="orders")
+    items = relationship("OrderItem", back_populates="order", order_by="OrderItem.id")
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(ForeignKey("orders.id"), nullable=False, index=True)
+    product_name = Column(String(128), nullable=False)
+    category = Column(String(32), nullable=False)  # product line: 服装, 家电, 食品 …
+    unit_price: Decimal = Column(Money, nullable=False)
+    quantity = Column(Integer, nullable=False, default=1)
+
+    order = relationship("Order", back_populates="items")
+
+
+class AfterSalesRequest(Base):
+    """A return, exchange or refund-only application."""
+
+    __tablename__ = "after_sales_requests"
+
+    id = Column(Integer, primary_key=True)
+    public_id = Column(String(24), nullable=False, unique=True)
+    order_id = Column(ForeignKey("orders.id"), nullable=False, index=True)
+    item_id = Column(ForeignKey("order_items.id"))
+    kind = Column(String(16), nullable=False)  # return / exchange / refund_only
+    reason = Column(String(16), nullable=False)  # bot.policy.ReturnReason values
+    quality_problem = Column(Boolean, nullable=False, default=False)
+    description = Column(Text)
+    status = Column(
+        String(16), nullable=False
+    )  # submitted/approved/rejected/received/completed/cancelled
+    shipping_payer = Column(String(8), nullable=False)  # buyer / merchant
+    return_address = Column(Text)
+    review_due = Column(Date, nullable=False)
+    processing_due = Column(Date, nullable=False)
+    conversation_id = Column(String(128))
+    created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
+
+    order = relationship("Order")
+    item = relationship("OrderItem")
+    refund = relationship("Refund", back_populates="request", uselist=False)
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+
+    id = Column(Integer, primary_key=True)
+    public_id = Column(String(24), nullable=False, unique=True)
+    order_id = Column(ForeignKey("orders.id"), nullable=False, index=True)
+    request_id = Column(ForeignKey("after_sales_requests.id"), unique=True)
+    amount: Decimal = Column(Money, nullable=False)
+    route = Column(String(16), nullable=False)  # original payment route
+    quality_problem = Column(Boolean, nullable=False, default=False)
+    goods_received_on = Column(Date)  # returned goods back at the warehouse
+    due_on = Column(Date)  # merchant must pay out by then
+    paid_out_on = Column(Date)
+    credit_earliest = Column(Date)
+    credit_latest = Column(Date)
+    credited_on = Column(Date)
+    created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
+
+    order = relationship("Order")
+    request = relationship("AfterSalesRequest", back_populates="refund")
+
+
+class RepairBooking(Base):
+    __tablename__ = "repair_bookings"
+
+    id = Column(Integer, primary_key=True)
+    public_id = Column(String(24), nullable=False, unique=True)
+    order_id = Column(ForeignKey("orders.id"), nullable=False, index=True)
+    item_id = Column(ForeignKey("order_items.id"))
+    fault = Column(Text, nullable=False)
+    mode = Column(String(8), nullable=False)  # onsite / send_in
+    covered = Column(Boolean, nullable=False)  # free under warranty, else paid repair
+    address = Column(Text)
+    contact_phone = Column(String(16))
+    slot_start = Column(UtcDateTime)
+    slot_end = Column(UtcDateTime)
+    status = Column(String(16), nullable=False)  # booked / in_progress / done / cancelled
+    respond_due = Column(Date, nullable=False)
+    complete_due = Column(Date)  # None for a manufacturer repair with its own cycle
+    conversation_id = Column(String(128))
+    created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
+
+    order = relationship("Order")
+    item = relationship("OrderItem")
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+
+    id = Column(Integer, primary_key=True)
+    public_id = Column(String(24), nullable=False, unique=True)
+    order_id = Column(ForeignKey("orders.id"), index=True)
+    category = Column(String(32), nullable=False)  # delivery / quality / service / refund / other
+    severity = Column(String(8), nullable=False)  # bot.policy.Severity values
+    description = Column(Text, nullable=False)
+    status = Column(String(16), nullable=False)  # open / replied / resolved / closed
+    escalated = Column(Boolean, nullable=False, default=False)
+    reply_due = Column(UtcDateTime, nullable=False)
+    solution_due = Column(UtcDateTime, nullable=False)
+    result_due = Column(Date, nullable=False)
+    replied_at = Column(UtcDateTime)
+    conversation_id = Column(String(128))
+    created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
+
+    order = relationship("Order")
+
+
+class HandoffRequest(Base):
+    """A conversation waiting for a human agent (转人工)."""
+
+    __tablename__ = "handoff_requests"
+
+    id = Column(Integer, primary_key=True)
+    public_id = Column(String(24), nullable=False, unique=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    reason = Column(String(32), nullable=False)  # asked / angry / repeat / lockout / fallback
+    topic = Column(String(16))
+    order_id = Column(ForeignKey("orders.id"))
+    complaint_id = Column(ForeignKey("complaints.id"))
+    status = Column(String(16), nullable=False, default="waiting")
+    created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
+
+
+class Rating(Base):
+    """One conversation's answers to the 1–5 satisfaction form; one row per conversation."""
+
+    __tablename__ = "ratings"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False, unique=True)
+    channel = Column(String(32), nullable=False)
+    topic = Column(
+        String(16), nullable=False
+    )  # return / exchange / refund / repair / complaint / faq
+    product_category = Column(String(32))
+    team = Column(String(32))  # who served: "bot" or an agent team
+    responsiveness = Column(SmallInteger)
+    resolution = Column(SmallInteger)
+    professionalism = Column(SmallInteger)
+    patience = Column(SmallInteger)
+    proactiveness = Column(SmallInteger)
+    overall = Column(SmallInteger, nullable=False)
+    recommend = Column(SmallInteger)
+    solved = Column(Boolean)  # first-contact resolution
+    comment = Column(Text)
+    flagged_extreme = Column(Boolean, nullable=False, default=False)
+    created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
+    updated_at = Column(UtcDateTime, nullable=False, default=_utcnow)
+
+
+class IdCounter(Base):
+    """Per-prefix, per-day sequence behind readable ids such as RT20261122-0007."""
+
+    __tablename__ = "id_counters"
+    __table_args__ = (UniqueConstraint("prefix", "day"),)
+
+    id = Column(Integer, primary_key=True)
+    prefix = Column(String(4), nullable=False)
+    day = Column(String(8), nullable=False)
+    last_value = Column(Integer, nullable=False)

@@ -1,0 +1,116 @@
+"""One real action server and Rasa server for the whole session, started as `make run` does."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.cli.serve import MODEL_PATH
+from bot.config import PROJECT_ROOT
+
+STARTUP_TIMEOUT_S = 300  # the model takes ~45 s to load on 2 cores; CI machines may be slower
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@dataclass(frozen=True)
+class BotServer:
+    rasa_url: str
+    action_url: str
+    log: Path
+
+    def say(self, sender: str, message: str) -> list[dict]:
+        """Send one message over the REST channel; the bot's replies."""
+        response = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=60,
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+def _wait_until_up(process: subprocess.Popen, urls: list[str], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"servers exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if all(requests.get(url, timeout=2).ok for url in urls):
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(1)
+    pytest.fail(f"servers not up after {STARTUP_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
+    if not MODEL_PATH.exists():
+        pytest.fail("no trained model: run 'make train' (make test trains before the e2e tests)")
+    workdir = tmp_path_factory.mktemp("e2e")
+    rasa_port, action_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir / 'e2e.db'}",
+        "RASA_PORT": str(rasa_port),
+        "ACTION_PORT": str(action_port),
+        "CORS_ORIGINS": "http://localhost:8000",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [sys.executable, "-m", "bot", "seed"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    log = workdir / "servers.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = BotServer(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", log)
+    try:
+        _wait_until_up(process, [f"{server.rasa_url}/", f"{server.action_url}/health"], log)
+        yield server
+    finally:
+        process.send_signal(signal.SIGINT)  # what Ctrl-C does
+        try:
+            code = process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail("servers did not stop within 60 s of Ctrl-C")
+    assert code == 0, f"serve exited with {code} on Ctrl-C"
+    assert not port_open(rasa_port) and not port_open(action_port), "a server outlived Ctrl-C"

@@ -1,0 +1,73 @@
+"""`python -m bot` as an operator runs it, in a separate process, on a temporary database."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.config import PROJECT_ROOT
+
+
+def run_bot(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "LOG_LEVEL": "WARNING"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_migrate_seed_status(tmp_path: Path) -> None:
+    db = tmp_path / "cli.db"
+    assert run_bot("status", db=db).returncode == 1  # nothing migrated yet
+    assert run_bot("migrate", db=db).returncode == 0
+    assert run_bot("status", db=db).returncode == 0
+    assert run_bot("seed", "--if-empty", db=db).returncode == 0
+    again = run_bot("seed", "--if-empty", db=db)
+    assert again.returncode == 0 and "not seeding" in again.stdout
+    refused = run_bot("seed", db=db)
+    assert refused.returncode == 1 and "already holds orders" in refused.stderr
+    with sqlite3.connect(db) as conn:
+        assert (
+            conn.execute(
+                "select count(*) from orders where order_no like '2024%' "
+                "or order_no like '2022%'"
+            ).fetchone()[0]
+            == 8
+        )
+
+
+def test_unknown_command_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_bot("fly", db=tmp_path / "x.db")
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_settings_from_environment() -> None:
+    from bot.config import Settings
+
+    settings = Settings.from_env({"DATABASE_URL": "postgresql://u@h/db", "LOG_LEVEL": "debug"})
+    assert settings.database_url == "postgresql://u@h/db" and settings.log_level == "DEBUG"
+    default = Settings.from_env({})
+    assert default.database_url == f"sqlite:///{PROJECT_ROOT / 'aftersales.db'}"
+    assert default.timezone == "Asia/Shanghai" and default.policy_file is None
+
+
+def test_serve_refuses_a_bad_policy_file_before_starting(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yml"
+    policy.write_text("no_reason_days: 7\n", encoding="utf-8")
+    env = {**os.environ, "POLICY_FILE": str(policy), "RASA_PORT": "1", "ACTION_PORT": "2"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1 and "unknown policy rule(s): no_reason_days" in result.stderr

@@ -1,0 +1,138 @@
+"""Contracts between the domain, the actions and the policy: nothing named is missing."""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import re
+import string
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk.executor import ActionExecutor
+
+from bot.config import PROJECT_ROOT
+from bot.policy import (
+    Decision,
+    OrderStatus,
+    PolicyRules,
+    ReturnReason,
+    Verdict,
+    WorkCalendar,
+    check_onsite_slot,
+    decide_repair,
+    decide_return,
+)
+from tests.unit.factories import delivered_order, item
+
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+RESPONSES: dict[str, list[dict]] = DOMAIN["responses"]
+TODAY = dt.date(2026, 11, 23)
+NOW = dt.datetime(2026, 11, 23, 10, 0)
+
+
+def placeholders(response: str) -> set[str]:
+    """Every {name} the texts of a response expect."""
+    return {
+        name
+        for variant in RESPONSES[response]
+        for _, name, _, _ in string.Formatter().parse(variant.get("text", ""))
+        if name
+    }
+
+
+def _return(days_ago: int, reason=ReturnReason.NO_REASON, category="服装", **kw) -> Decision:
+    order = delivered_order(TODAY - dt.timedelta(days=days_ago), category=category, **kw)
+    return decide_return(order, item(category), reason, TODAY, PolicyRules(), WorkCalendar())
+
+
+def _repair(days_ago: int, warranty: int = 12, **kw) -> Decision:
+    order = delivered_order(
+        TODAY - dt.timedelta(days=days_ago), category="家电", warranty_months=warranty
+    )
+    return decide_repair(order, item("家电"), TODAY, PolicyRules(), WorkCalendar(), **kw)
+
+
+def _slot(start: dt.datetime, hours: int = 2) -> Decision:
+    return check_onsite_slot(start, start + dt.timedelta(hours=hours), NOW, PolicyRules())
+
+
+# One real decision per verdict: its values must fill every placeholder of its explanation.
+SCENARIOS = {
+    Verdict.NO_REASON_OK: lambda: _return(2),
+    Verdict.QUALITY_OK: lambda: _return(10, ReturnReason.QUALITY),
+    Verdict.QUALITY_NEEDS_REVIEW: lambda: _return(2, ReturnReason.QUALITY, "食品"),
+    Verdict.NOT_SHIPPED_REFUND_ONLY: lambda: _return(2, status=OrderStatus.PAID),
+    Verdict.NOT_DELIVERED: lambda: _return(2, status=OrderStatus.SHIPPED),
+    Verdict.ORDER_CLOSED: lambda: _return(2, status=OrderStatus.CLOSED),
+    Verdict.SPECIAL_CATEGORY: lambda: _return(2, category="化妆品"),
+    Verdict.NO_REASON_WINDOW_PASSED: lambda: _return(9),
+    Verdict.RETURN_WINDOW_PASSED: lambda: _return(40),
+    Verdict.BUYER_DAMAGE: lambda: decide_return(
+        delivered_order(TODAY),
+        item(),
+        ReturnReason.QUALITY,
+        TODAY,
+        PolicyRules(),
+        WorkCalendar(),
+        buyer_damage=True,
+    ),
+    Verdict.REPAIR_COVERED: lambda: _repair(80),
+    Verdict.REPAIR_OUT_OF_WARRANTY: lambda: _repair(1095),
+    Verdict.REPAIR_HUMAN_DAMAGE: lambda: _repair(80, human_damage=True),
+    Verdict.REPAIR_NO_WARRANTY: lambda: _repair(80, warranty=0),
+    Verdict.SLOT_OK: lambda: _slot(NOW + dt.timedelta(days=1)),
+    Verdict.SLOT_IN_PAST: lambda: _slot(NOW - dt.timedelta(hours=3)),
+    Verdict.SLOT_OUTSIDE_HOURS: lambda: _slot(NOW + dt.timedelta(days=1, hours=10)),
+    Verdict.SLOT_TOO_FAR: lambda: _slot(NOW + dt.timedelta(days=40)),
+}
+
+
+def test_every_verdict_has_a_scenario() -> None:
+    assert set(SCENARIOS) == set(Verdict)
+
+
+@pytest.mark.parametrize("verdict", list(Verdict), ids=lambda v: v.value)
+def test_every_verdict_is_explained_with_values_it_provides(verdict: Verdict) -> None:
+    assert verdict.message_key in RESPONSES, f"domain.yml lacks {verdict.message_key}"
+    decision = SCENARIOS[verdict]()
+    assert decision.verdict is verdict
+    missing = placeholders(verdict.message_key) - set(decision.values)
+    assert not missing, f"{verdict.message_key} needs {missing} that the policy does not give"
+
+
+def _registered_actions() -> set[str]:
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    return set(executor.actions)
+
+
+def test_domain_actions_and_registered_actions_are_the_same() -> None:
+    custom = {a for a in DOMAIN.get("actions", []) if not a.startswith("utter_")}
+    assert custom == _registered_actions()
+
+
+def _responses_named_in(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.keyword)
+            and node.arg == "response"
+            and isinstance(node.value, ast.Constant)
+        ):
+            names.add(node.value.value)
+    return names
+
+
+def test_every_response_an_action_names_exists() -> None:
+    named = set().union(*(_responses_named_in(p) for p in (PROJECT_ROOT / "actions").glob("*.py")))
+    assert named and named <= set(RESPONSES)
+
+
+def test_no_response_retypes_a_policy_number() -> None:
+    """Day counts and deadlines come from the policy module, never typed into the text."""
+    for name, variants in RESPONSES.items():
+        for variant in variants:
+            digits = re.findall(r"\d+\s*(?:天|个?工作日|小时)", variant.get("text", ""))
+            assert not digits, f"{name} types a policy number: {digits}"

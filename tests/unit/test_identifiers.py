@@ -1,0 +1,49 @@
+"""Order and phone numbers as customers type them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.identifiers import mask_phone, normalise_last4, normalise_order_no, normalise_phone
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("202411150003", "202411150003"),
+        (" 2024 1115 0003 ", "202411150003"),
+        ("２０２４１１１５０００３", "202411150003"),  # full-width digits
+        ("jd2024111500031", "JD2024111500031"),
+        ("2024-1115-0003", "202411150003"),
+        ("12345", None),
+        ("123456789012345678901", None),
+        ("订单202411150003", None),
+        ("", None),
+    ],
+)
+def test_order_numbers(text: str, expected: str | None) -> None:
+    assert normalise_order_no(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("13800138000", "13800138000"),
+        ("138 0013 8000", "13800138000"),
+        ("138-0013-8000", "13800138000"),
+        ("+86 138 0013 8000", "13800138000"),
+        ("８６１３８００１３８０００", "13800138000"),
+        ("12800138000", None),  # no mainland mobile starts 12
+        ("1380013800", None),
+        ("", None),
+    ],
+)
+def test_phones(text: str, expected: str | None) -> None:
+    assert normalise_phone(text) == expected
+
+
+def test_last4_and_mask() -> None:
+    assert normalise_last4(" 8000 ") == "8000"
+    assert normalise_last4("800") is None
+    assert mask_phone("13800138000") == "138****8000"
+    assert "0013" not in mask_phone("13800138000")
