@@ -19,11 +19,14 @@ from sqlalchemy.orm import Session
 from bot.policy import (
     Dimension,
     PolicyRules,
+    ReturnReason,
     Severity,
     WorkCalendar,
     complaint_deadlines,
     is_extreme,
+    refund_amount,
     refund_schedule,
+    shipping_payer,
 )
 from bot.store.ids import next_public_id
 from bot.store.models import (
@@ -156,84 +159,98 @@ def _demo_order(d: DemoOrder, customer: Customer, now: dt.datetime) -> Order:
     return order
 
 
-def _earphone_refund_in_progress(
-    session: Session, order: Order, now: dt.datetime, calendar: WorkCalendar
-) -> None:
-    """Quality return approved, goods back one working day ago, refund being processed."""
-    received = calendar.add_working_days(now.date(), -1).date
-    applied = now - dt.timedelta(days=10)
+def _past_return(
+    session: Session,
+    order: Order,
+    *,
+    applied: dt.datetime,
+    reason: ReturnReason,
+    status: str,
+    calendar: WorkCalendar,
+    description: str | None = None,
+) -> AfterSalesRequest:
+    """A return application made at `applied`, with the deadlines the policy gave it then."""
+    rules = PolicyRules()
     request = AfterSalesRequest(
         public_id=next_public_id(session, "return", applied.date()),
         order=order,
         item=order.items[0],
         kind="return",
-        reason="quality",
-        quality_problem=True,
-        description="左耳没有声音",
-        status="received",
-        shipping_payer="merchant",
-        review_due=calendar.add_working_days(applied.date(), 2).date,
-        processing_due=calendar.add_working_days(applied.date(), 3).date,
+        reason=reason.value,
+        quality_problem=reason is ReturnReason.QUALITY,
+        description=description,
+        status=status,
+        shipping_payer=shipping_payer(reason).value,
+        review_due=calendar.add_working_days(applied.date(), rules.return_review_working_days).date,
+        processing_due=calendar.add_working_days(
+            applied.date(), rules.return_processing_working_days
+        ).date,
         created_at=applied,
     )
-    schedule = refund_schedule(received, quality=True, rules=PolicyRules(), calendar=calendar)
     session.add(request)
+    return request
+
+
+def _past_refund(
+    session: Session,
+    request: AfterSalesRequest,
+    *,
+    amount: Decimal,
+    received: dt.date,
+    calendar: WorkCalendar,
+    paid_out_on: dt.date | None = None,
+    credited_on: dt.date | None = None,
+) -> None:
+    """The refund of a returned item whose goods came back on `received`."""
+    quality = request.quality_problem
+    schedule = refund_schedule(received, quality=quality, rules=PolicyRules(), calendar=calendar)
     session.add(
         Refund(
             public_id=next_public_id(session, "refund", received),
-            order=order,
+            order=request.order,
             request=request,
-            amount=order.amount + order.shipping_fee,
-            route=order.payment_route,
-            quality_problem=True,
+            amount=amount,
+            route=request.order.payment_route,
+            quality_problem=quality,
             goods_received_on=received,
             due_on=schedule.refund_due,
+            paid_out_on=paid_out_on,
             credit_earliest=schedule.credit_earliest,
             credit_latest=schedule.credit_latest,
-            created_at=applied,
+            credited_on=credited_on,
+            created_at=request.created_at,
         )
     )
+
+
+def _earphone_refund_in_progress(
+    session: Session, order: Order, now: dt.datetime, calendar: WorkCalendar
+) -> None:
+    """Quality return approved, goods back one working day ago, refund being processed."""
+    request = _past_return(
+        session, order, applied=now - dt.timedelta(days=10), reason=ReturnReason.QUALITY,
+        status="received", calendar=calendar, description="左耳没有声音",
+    )  # fmt: skip
+    received = calendar.add_working_days(now.date(), -1).date
+    amount = refund_amount(order.amount, order.shipping_fee, buyer_reason=False)
+    _past_refund(session, request, amount=amount, received=received, calendar=calendar)
 
 
 def _cup_refund_credited(
     session: Session, order: Order, now: dt.datetime, calendar: WorkCalendar
 ) -> None:
     """A changed-mind return, refunded without the shipping fee, credited two days ago."""
-    applied = now - dt.timedelta(days=14)
+    request = _past_return(
+        session, order, applied=now - dt.timedelta(days=14), reason=ReturnReason.NO_REASON,
+        status="completed", calendar=calendar,
+    )  # fmt: skip
     credited = now.date() - dt.timedelta(days=2)
     received = calendar.add_working_days(credited, -5).date
-    request = AfterSalesRequest(
-        public_id=next_public_id(session, "return", applied.date()),
-        order=order,
-        item=order.items[0],
-        kind="return",
-        reason="no_reason",
-        quality_problem=False,
-        status="completed",
-        shipping_payer="buyer",
-        review_due=calendar.add_working_days(applied.date(), 2).date,
-        processing_due=calendar.add_working_days(applied.date(), 3).date,
-        created_at=applied,
-    )
-    schedule = refund_schedule(received, quality=False, rules=PolicyRules(), calendar=calendar)
-    session.add(request)
-    session.add(
-        Refund(
-            public_id=next_public_id(session, "refund", received),
-            order=order,
-            request=request,
-            amount=order.amount,
-            route=order.payment_route,
-            quality_problem=False,
-            goods_received_on=received,
-            due_on=schedule.refund_due,
-            paid_out_on=calendar.add_working_days(received, 2).date,
-            credit_earliest=schedule.credit_earliest,
-            credit_latest=schedule.credit_latest,
-            credited_on=credited,
-            created_at=applied,
-        )
-    )
+    amount = refund_amount(order.amount, order.shipping_fee, buyer_reason=True)
+    _past_refund(
+        session, request, amount=amount, received=received, calendar=calendar,
+        paid_out_on=calendar.add_working_days(received, 2).date, credited_on=credited,
+    )  # fmt: skip
 
 
 def _history(session: Session, now: dt.datetime, calendar: WorkCalendar) -> None:
@@ -297,26 +314,20 @@ def _history(session: Session, now: dt.datetime, calendar: WorkCalendar) -> None
                     mode="send_in",
                     covered=True,
                     status="done",
-                    respond_due=calendar.add_working_days(opened.date(), 2).date,
-                    complete_due=calendar.add_working_days(opened.date(), 5).date,
+                    respond_due=calendar.add_working_days(
+                        opened.date(), rules.repair_response_working_days
+                    ).date,
+                    complete_due=calendar.add_working_days(
+                        opened.date(), rules.repair_completion_working_days
+                    ).date,
                     created_at=opened,
                 )
             )
         else:
-            session.add(
-                AfterSalesRequest(
-                    public_id=next_public_id(session, "return", opened.date()),
-                    order=order,
-                    item=order.items[0],
-                    kind="return",
-                    reason="no_reason",
-                    status="completed",
-                    shipping_payer="buyer",
-                    review_due=calendar.add_working_days(opened.date(), 2).date,
-                    processing_due=calendar.add_working_days(opened.date(), 3).date,
-                    created_at=opened,
-                )
-            )
+            _past_return(
+                session, order, applied=opened, reason=ReturnReason.NO_REASON,
+                status="completed", calendar=calendar,
+            )  # fmt: skip
     for n in range(HISTORY_RATINGS):
         session.add(_history_rating(rng, n, now))
 

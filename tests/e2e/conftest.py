@@ -77,20 +77,14 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
         "ACTION_PORT": str(action_port),
         "CORS_ORIGINS": "http://localhost:8000",
     }
-    subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [sys.executable, "-m", "bot", "seed"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        check=True,
-        capture_output=True,
-    )
+    for command in ("migrate", "seed"):
+        subprocess.run(
+            [sys.executable, "-m", "bot", command],
+            env=env,
+            cwd=PROJECT_ROOT,
+            check=True,
+            capture_output=True,
+        )
     log = workdir / "servers.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

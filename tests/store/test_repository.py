@@ -283,3 +283,20 @@ def test_repository_uses_the_shop_time_zone_for_ids(engine: Engine) -> None:
         repo = AfterSalesRepository(session, SHANGHAI, RETURN_ADDRESS)
         handoff = repo.request_handoff(conversation_id="late", reason="asked", now=late_utc)
     assert handoff.public_id == "HO20261124-0001"
+
+
+def test_item_of_picks_the_only_line_or_the_named_one(
+    repo: AfterSalesRepository, order: Order
+) -> None:
+    only = order.items[0]
+    assert repo.item_of(order, None) is only
+    assert repo.item_of(order, only.id) is only
+    with pytest.raises(InvalidRequest):
+        repo.item_of(order, only.id + 999)
+
+
+def test_orders_of_a_verified_phone(repo: AfterSalesRepository, order: Order) -> None:
+    assert [o.order_no for o in repo.orders_of_phone("+86 138 0013 8000")] == ["202411150003"]
+    assert repo.orders_of_phone("13900139000") == []
+    with pytest.raises(InvalidPhone):
+        repo.orders_of_phone("8000")
