@@ -8,14 +8,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 MODEL := models/aftersales.tar.gz
-MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+SPACY_MODEL := models/spacy_zh/meta.json
+MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
+	$(wildcard bot/nlp/*.py bot/nlp/*.yml)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lock lint check-deps unit validate train rasa-test e2e test migrate seed run shell clean
+.PHONY: help setup lock lint check-deps unit validate train rasa-test e2e eval-nlu test migrate seed run shell clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -67,7 +69,10 @@ unit: setup ## pytest: unit, policy, store (SQLite and PostgreSQL), contract and
 validate: setup ## rasa data validate
 	$(BIN)/rasa data validate --fail-on-warnings
 
-$(MODEL): $(MODEL_INPUTS) $(VENV)/.installed
+$(SPACY_MODEL): $(wildcard bot/nlp/*.py bot/nlp/*.yml) $(VENV)/.installed
+	$(PY) -m bot.nlp.spacy_pipeline models/spacy_zh
+
+$(MODEL): $(MODEL_INPUTS) $(SPACY_MODEL)
 	$(BIN)/rasa train --fixed-model-name aftersales --out models
 	@touch $@
 
@@ -79,6 +84,9 @@ rasa-test: $(MODEL) ## rasa test: conversation tests in tests/test_stories.yml
 
 e2e: $(MODEL) ## pytest -m e2e: real action + Rasa servers, conversations over HTTP
 	$(BIN)/pytest -m e2e
+
+eval-nlu: $(SPACY_MODEL) ## train ours and Rasa's stock Chinese recipe, score both on the held-out split
+	$(PY) -m bot.nlp.evaluate
 
 test: lint check-deps unit validate rasa-test e2e ## every check the project has
 

@@ -132,7 +132,16 @@ def test_every_response_an_action_names_exists() -> None:
 
 def test_no_response_retypes_a_policy_number() -> None:
     """Day counts and deadlines come from the policy module, never typed into the text."""
+    number = r"(?:\d+|[一二三四五六七八九十两]+)"
     for name, variants in RESPONSES.items():
         for variant in variants:
-            digits = re.findall(r"\d+\s*(?:天|个?工作日|小时)", variant.get("text", ""))
-            assert not digits, f"{name} types a policy number: {digits}"
+            found = re.findall(rf"{number}\s*(?:天|个?工作日|小时)", variant.get("text", ""))
+            assert not found, f"{name} types a policy number: {found}"
+
+
+@pytest.mark.parametrize(
+    "response", [r for r in RESPONSES if r.startswith(("utter_faq/", "utter_handoff_"))]
+)
+def test_policy_answers_need_only_values_the_policy_gives(response: str) -> None:
+    available = set(PolicyRules().template_values()) | {"handoff_id"}
+    assert placeholders(response) <= available

@@ -57,6 +57,10 @@ class PolicyRules:
     consultation_reply_hours: int = 1
     repeat_complaint_threshold: int = 1  # earlier complaints that make a new one a repeat
 
+    # Human agents (转人工)
+    agent_service_start_hour: int = 9
+    agent_service_end_hour: int = 21
+
     # Satisfaction targets (section 6)
     satisfaction_target: float = 0.90
     recommend_target: float = 0.80
@@ -88,6 +92,31 @@ class PolicyRules:
         rules.check()
         return rules
 
+    def template_values(self) -> dict[str, object]:
+        """The numbers customer-facing answers quote, by the names domain.yml uses."""
+        return {
+            "no_reason_days": self.no_reason_return_days,
+            "quality_days": self.quality_return_days,
+            "special_categories": "、".join(sorted(self.special_categories)),
+            "review_working_days": self.return_review_working_days,
+            "processing_working_days": self.return_processing_working_days,
+            "processing_max_working_days": self.return_processing_max_working_days,
+            "refund_days_no_quality": self.refund_working_days_no_quality,
+            "refund_days_quality": self.refund_working_days_quality,
+            "bank_min_days": self.bank_credit_min_working_days,
+            "bank_max_days": self.bank_credit_max_working_days,
+            "repair_response_days": self.repair_response_working_days,
+            "repair_completion_days": self.repair_completion_working_days,
+            "onsite_categories": "、".join(sorted(self.onsite_categories)),
+            "onsite_start_hour": self.onsite_service_start_hour,
+            "onsite_end_hour": self.onsite_service_end_hour,
+            "complaint_reply_hours": self.complaint_reply_hours,
+            "complaint_solution_hours": self.complaint_solution_hours,
+            "dispute_result_days": self.dispute_result_working_days,
+            "agent_start_hour": self.agent_service_start_hour,
+            "agent_end_hour": self.agent_service_end_hour,
+        }
+
     def check(self) -> None:
         """Reject rule combinations that would make the policy contradict itself."""
         if not 0 < self.no_reason_return_days <= self.quality_return_days:
@@ -96,6 +125,8 @@ class PolicyRules:
             raise PolicyConfigError("need 0 < bank_credit_min <= bank_credit_max working days")
         if not 0 <= self.onsite_service_start_hour < self.onsite_service_end_hour <= 24:
             raise PolicyConfigError("on-site service hours must be a non-empty range in 0..24")
+        if not 0 <= self.agent_service_start_hour < self.agent_service_end_hour <= 24:
+            raise PolicyConfigError("agent service hours must be a non-empty range in 0..24")
 
 
 def load_rules(path: Path | None) -> PolicyRules:

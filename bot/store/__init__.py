@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings, get_settings
 from bot.store.db import engine_for, unit_of_work
@@ -16,6 +17,7 @@ from bot.store.errors import (
     OrderNotFound,
     OwnershipNotVerified,
     StoreError,
+    StoreUnavailable,
 )
 from bot.store.repository import AfterSalesRepository
 
@@ -27,6 +29,7 @@ __all__ = [
     "OrderNotFound",
     "OwnershipNotVerified",
     "StoreError",
+    "StoreUnavailable",
     "open_repository",
 ]
 
@@ -37,5 +40,8 @@ def open_repository(
 ) -> Iterator[AfterSalesRepository]:
     """One unit of work on the configured store: committed on success, rolled back on error."""
     settings = settings or get_settings()
-    with unit_of_work(engine or engine_for(settings.database_url)) as session:
-        yield AfterSalesRepository(session, settings.tz, settings.return_address)
+    try:
+        with unit_of_work(engine or engine_for(settings.database_url)) as session:
+            yield AfterSalesRepository(session, settings.tz, settings.return_address)
+    except SQLAlchemyError as exc:
+        raise StoreUnavailable(f"database error: {type(exc).__name__}") from exc

@@ -25,3 +25,7 @@ class OwnershipNotVerified(StoreError):
 
 class InvalidRequest(StoreError):
     """A write was asked with values that break the store's rules (bad score, unknown item…)."""
+
+
+class StoreUnavailable(StoreError):
+    """The database could not be reached or failed; the customer should hear an apology."""

@@ -38,6 +38,7 @@ class BotServer:
     rasa_url: str
     action_url: str
     log: Path
+    database: Path
 
     def say(self, sender: str, message: str) -> list[dict]:
         """Send one message over the REST channel; the bot's replies."""
@@ -69,10 +70,11 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
     if not MODEL_PATH.exists():
         pytest.fail("no trained model: run 'make train' (make test trains before the e2e tests)")
     workdir = tmp_path_factory.mktemp("e2e")
+    database = workdir / "e2e.db"
     rasa_port, action_port = free_port(), free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{workdir / 'e2e.db'}",
+        "DATABASE_URL": f"sqlite:///{database}",
         "RASA_PORT": str(rasa_port),
         "ACTION_PORT": str(action_port),
         "CORS_ORIGINS": "http://localhost:8000",
@@ -95,7 +97,9 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = BotServer(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", log)
+    server = BotServer(
+        f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", log, database
+    )
     try:
         _wait_until_up(process, [f"{server.rasa_url}/", f"{server.action_url}/health"], log)
         yield server

@@ -1,0 +1,34 @@
+"""Policy questions (retrieval intent faq/*), answered with the policy module's numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.policy import configured_rules
+
+
+def selected_faq_response(tracker: Tracker) -> str | None:
+    """The response the ResponseSelector chose for the latest message, e.g. 'utter_faq/warranty'."""
+    selector = tracker.latest_message.get("response_selector", {})
+    response = selector.get("faq", {}).get("response", {})
+    return response.get("utter_action")
+
+
+class ActionAnswerFaq(Action):
+    """Say the chosen policy answer, filled in from the configured rules."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        response = selected_faq_response(tracker)
+        if response is None or response not in domain.get("responses", {}):
+            dispatcher.utter_message(response="utter_please_rephrase")
+            return []
+        dispatcher.utter_message(response=response, **configured_rules().template_values())
+        return []

@@ -1,0 +1,37 @@
+"""The NLU vocabulary from lexicon.yml: products with aliases, categories, after-sales terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """What customers call things, and what the store calls them."""
+
+    product_aliases: dict[str, str]  # alias (lower case) → canonical product or category
+    terms: tuple[str, ...]
+
+    @property
+    def words(self) -> set[str]:
+        """Every word jieba must keep whole."""
+        return set(self.product_aliases) | set(self.terms)
+
+
+@lru_cache(maxsize=1)
+def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
+    """Parse lexicon.yml (cached: it is read once per process)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    aliases: dict[str, str] = {}
+    for canonical, others in raw["products"].items():
+        for alias in [canonical, *others]:
+            aliases[alias.lower()] = canonical
+    for category in raw["categories"]:
+        aliases[category.lower()] = category
+    return Lexicon(aliases, tuple(str(t).lower() for t in raw["terms"]))

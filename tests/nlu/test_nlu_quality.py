@@ -1,0 +1,69 @@
+"""The trained model on the held-out splits: the bar the NLU must clear, kept in CI.
+
+Latency is measured by `make eval-nlu` (reports/nlu.md), not asserted here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cli.serve import MODEL_PATH
+from bot.config import PROJECT_ROOT
+from bot.nlp.evaluate import ModelReport, evaluate, load_examples
+
+pytestmark = pytest.mark.e2e  # needs the trained model
+
+SPLITS = PROJECT_ROOT / "tests" / "nlu"
+
+
+@pytest.fixture(scope="module")
+def held_out() -> ModelReport:
+    if not MODEL_PATH.exists():
+        pytest.fail("no trained model: run 'make train'")
+    return evaluate(MODEL_PATH, load_examples(SPLITS / "test_nlu.yml"), "held-out")
+
+
+@pytest.fixture(scope="module")
+def blind() -> ModelReport:
+    return evaluate(MODEL_PATH, load_examples(SPLITS / "test_nlu_blind.yml"), "blind")
+
+
+# Regression guards at the level reached (reports/nlu.md), not the targets: the target is
+# 0.95 accuracy on data nobody tuned against, which the blind split does not reach yet.
+HELD_OUT_ACCURACY = 0.93
+HELD_OUT_MACRO_F1 = 0.93
+BLIND_ACCURACY = 0.88
+
+
+def test_intents_on_the_held_out_split(held_out: ModelReport) -> None:
+    assert held_out.intent_accuracy >= HELD_OUT_ACCURACY
+    assert held_out.intent_macro_f1 >= HELD_OUT_MACRO_F1
+
+
+@pytest.mark.parametrize("entity", ["order_id", "phone"])
+def test_identifiers_are_extracted_exactly(
+    held_out: ModelReport, blind: ModelReport, entity: str
+) -> None:
+    for report in (held_out, blind):
+        score = report.entities[entity]
+        assert score.precision >= 0.99 and score.recall >= 0.99, report.name
+
+
+def test_traditional_characters_score_as_well_as_simplified(held_out: ModelReport) -> None:
+    assert held_out.traditional_accuracy >= held_out.simplified_accuracy - 0.05
+
+
+def test_blind_split_does_not_regress(blind: ModelReport) -> None:
+    """Written after the last data change and never tuned against: a guard, not a target."""
+    assert blind.intent_accuracy >= BLIND_ACCURACY
+
+
+def test_the_splits_were_never_trained_on() -> None:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    trained = {
+        m.get("text") for m in load_data(str(PROJECT_ROOT / "data" / "nlu")).training_examples
+    }
+    for split in ("test_nlu.yml", "test_nlu_blind.yml"):
+        overlap = {e.text for e in load_examples(SPLITS / split)} & trained
+        assert not overlap, f"{split} shares examples with data/nlu: {sorted(overlap)[:5]}"
