@@ -145,3 +145,17 @@ def test_no_response_retypes_a_policy_number() -> None:
 def test_policy_answers_need_only_values_the_policy_gives(response: str) -> None:
     available = set(PolicyRules().template_values()) | {"handoff_id"}
     assert placeholders(response) <= available
+
+
+@pytest.mark.parametrize("form", list(DOMAIN.get("forms", {})))
+def test_every_form_slot_has_a_validator(form: str) -> None:
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    validator = executor.actions.get(f"validate_{form}")
+    assert validator is not None, f"no validate_{form} action"
+    owner = type(validator.__self__) if hasattr(validator, "__self__") else None
+    methods = dir(owner) if owner else []
+    for slot in DOMAIN["forms"][form]["required_slots"]:
+        assert f"validate_{slot}" in methods, f"validate_{form} lacks validate_{slot}"
+        assert slot in DOMAIN["slots"], f"{form} requires undeclared slot {slot}"
+        assert f"utter_ask_{slot}" in RESPONSES or f"utter_ask_{form}_{slot}" in RESPONSES

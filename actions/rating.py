@@ -1,0 +1,127 @@
+"""The 1–5 satisfaction rating form that ends every conversation that did a job."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from bot.nlp.extract import extract_ratings
+from bot.nlp.normalise import normalise
+from bot.policy import is_valid_score
+from bot.services import save_rating
+from bot.store import StoreError
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 2  # invalid answers re-asked at most twice, then the form lets the customer go
+DECLINED = 0  # rating_overall when the customer would rather not rate
+SKIP = "-"  # rating_comment when the customer has no suggestion
+COMMENT_MAX_CHARS = 500
+_DECLINE = re.compile(r"不想评|不评|不打分|跳过|算了|不用了")
+_SKIP_COMMENT = re.compile(r"^(?:跳过|没有|没了|无|不用|不用了|没有了|no|none|算了|没)[。.!!]*$")
+_UNSOLVED = re.compile(r"未解决|没解决|没有解决|还没|没有|否|不是|不|no")
+_SOLVED = re.compile(r"已解决|解决了|解决|是|对|嗯|好了|可以|yes|ok")
+
+RESET = [
+    SlotSet("rating_overall", None),
+    SlotSet("rating_solved", None),
+    SlotSet("rating_comment", None),
+    SlotSet("rating_retries", 0),
+    SlotSet("job_done", False),
+]
+
+
+def _score_in(tracker: Tracker, text: str) -> int | None:
+    for entity in tracker.latest_message.get("entities", []):
+        if entity.get("entity") == "rating":
+            return int(entity["value"])
+    found = extract_ratings(normalise(text))
+    return int(found[0].value) if found else None
+
+
+def _give_up() -> dict[str, Any]:
+    return {"rating_overall": DECLINED, "rating_solved": False, "rating_comment": SKIP}
+
+
+class ValidateRatingForm(FormValidationAction):
+    """Overall 1–5, solved yes/no, optional suggestion; invalid answers re-asked twice."""
+
+    def name(self) -> str:
+        return "validate_rating_form"
+
+    def _retry(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict:
+        retries = int(tracker.get_slot("rating_retries") or 0) + 1
+        if retries > MAX_RETRIES:
+            return _give_up()
+        dispatcher.utter_message(response=f"utter_invalid_{slot}")
+        return {slot: None, "rating_retries": retries}
+
+    async def validate_rating_overall(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """A whole score from 1 to 5, however it was written."""
+        text = str(value)
+        if _DECLINE.search(text):
+            return _give_up()
+        score = _score_in(tracker, text)
+        if score is None or not is_valid_score(score):
+            return self._retry(dispatcher, tracker, "rating_overall")
+        return {"rating_overall": score, "rating_retries": 0}
+
+    async def validate_rating_solved(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """Yes or no, for the first-contact resolution rate."""
+        text = normalise(str(value))
+        if _UNSOLVED.search(text):
+            return {"rating_solved": False, "rating_retries": 0}
+        if _SOLVED.search(text):
+            return {"rating_solved": True, "rating_retries": 0}
+        return self._retry(dispatcher, tracker, "rating_solved")
+
+    async def validate_rating_comment(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """Any suggestion, or a skip."""
+        text = str(value).strip()
+        if not text or _SKIP_COMMENT.match(normalise(text)):
+            return {"rating_comment": SKIP}
+        return {"rating_comment": text[:COMMENT_MAX_CHARS]}
+
+
+class ActionSaveRating(Action):
+    """Store the rating once per conversation (a later one updates it) and thank the customer."""
+
+    def name(self) -> str:
+        return "action_save_rating"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        overall = int(tracker.get_slot("rating_overall") or DECLINED)
+        if overall == DECLINED:
+            dispatcher.utter_message(response="utter_rating_skipped")
+            return RESET
+        comment = tracker.get_slot("rating_comment")
+        try:
+            await asyncio.to_thread(
+                save_rating,
+                conversation_id=tracker.sender_id,
+                channel=tracker.get_latest_input_channel() or "unknown",
+                topic=tracker.get_slot("topic") or "other",
+                overall=overall,
+                solved=tracker.get_slot("rating_solved"),
+                comment=None if comment in (None, SKIP) else comment,
+                product_category=tracker.get_slot("product_category"),
+            )
+        except StoreError as exc:
+            logger.error("could not save a rating: %s", type(exc).__name__)
+        dispatcher.utter_message(response="utter_rating_thanks")
+        return RESET

@@ -1,0 +1,194 @@
+"""Refund status behind identity verification, and the rating form, on the demo store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import create_engine, select
+
+from actions.identity import LOCKED
+from actions.rating import ActionSaveRating, ValidateRatingForm
+from actions.refunds import ActionShowRefundStatus, ValidateRefundStatusForm
+from bot.policy import WorkCalendar
+from bot.store.db import make_engine, unit_of_work
+from bot.store.models import Rating
+from bot.store.seed import seed
+from tests.actions.conftest import DOMAIN, render
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.fixture(autouse=True)
+def demo_orders(store: str) -> None:
+    engine = make_engine(store)
+    from zoneinfo import ZoneInfo
+
+    with unit_of_work(engine) as session:
+        seed(
+            session,
+            dt.datetime.now(ZoneInfo("Asia/Shanghai")),
+            ZoneInfo("Asia/Shanghai"),
+            WorkCalendar(),
+        )
+    engine.dispose()
+
+
+def form_tracker(slots: dict[str, Any], text: str = "", entities: list | None = None) -> Tracker:
+    message = {"intent": {"name": "inform"}, "entities": entities or [], "text": text}
+    return Tracker("conv-1", slots, message, [], False, None, {"name": "refund_status_form"}, "")
+
+
+async def validate(validator, slot: str, value: Any, tracker: Tracker) -> tuple[dict, list[str]]:
+    dispatcher = CollectingDispatcher()
+    result = await getattr(validator, f"validate_{slot}")(value, dispatcher, tracker, DOMAIN)
+    return result, [m["response"] for m in dispatcher.messages]
+
+
+@pytest.mark.parametrize(
+    ("typed", "response"),
+    [("12345", "utter_invalid_order_id"), ("209901010001", "utter_order_not_found")],
+)
+async def test_bad_order_numbers_are_asked_again(typed: str, response: str) -> None:
+    result, said = await validate(ValidateRefundStatusForm(), "order_id", typed, form_tracker({}))
+    assert result == {"order_id": None} and said == [response]
+
+
+async def test_order_number_is_normalised() -> None:
+    result, said = await validate(
+        ValidateRefundStatusForm(), "order_id", "2024 1102 0007", form_tracker({})
+    )
+    assert result == {"order_id": "202411020007"} and said == []
+
+
+@pytest.mark.parametrize("proof", ["9000", "尾号是9000", "13900139000"])
+async def test_owner_verified_and_the_phone_not_kept(proof: str) -> None:
+    entities = [{"entity": "phone", "value": proof}] if len(proof) == 11 else []
+    tracker = form_tracker({"order_id": "202411020007"}, proof, entities)
+    result, said = await validate(ValidateRefundStatusForm(), "phone", proof, tracker)
+    assert result["verified_order"] == "202411020007" and said == []
+    assert "0013" not in result["phone"] and result["phone"].endswith("9000")
+
+
+async def test_third_wrong_phone_locks_the_order() -> None:
+    validator, slots = ValidateRefundStatusForm(), {"order_id": "202411020007"}
+    for attempt in range(1, 4):
+        result, said = await validate(validator, "phone", "1111", form_tracker(slots, "1111"))
+        slots.update(result)
+        if attempt < 3:
+            assert result["phone"] is None and said == ["utter_phone_mismatch"]
+    assert result["phone"] == LOCKED and said == ["utter_verification_locked"]
+    assert slots["locked_orders"] == ["202411020007"]
+    again, said = await validate(validator, "order_id", "202411020007", form_tracker(slots))
+    assert again["phone"] == LOCKED and said == ["utter_verification_locked"]
+
+
+async def test_switching_orders_does_not_reset_the_failure_budget() -> None:
+    slots = {"order_id": "202411100008", "verify_attempts": 2}
+    result, _ = await validate(
+        ValidateRefundStatusForm(), "order_id", "202411100008", form_tracker(slots)
+    )
+    assert "verify_attempts" not in result
+
+
+async def show(slots: dict[str, Any]) -> tuple[list[dict], dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    events = await ActionShowRefundStatus().run(dispatcher, form_tracker(slots), DOMAIN)
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+async def test_refund_in_progress_is_explained_with_dates() -> None:
+    messages, slots = await show({"order_id": "202411020007", "verified_order": "202411020007"})
+    text = render(messages[0])
+    assert messages[0]["response"] == "utter_refund_processing"
+    assert "299.00元" in text and "微信" in text and "蓝牙耳机" in text and "RF" in text
+    assert slots["job_done"] is True and slots["topic"] == "refund" and slots["phone"] is None
+
+
+async def test_credited_refund() -> None:
+    messages, _ = await show({"order_id": "202411100008", "verified_order": "202411100008"})
+    assert messages[0]["response"] == "utter_refund_credited"
+    assert "89.00元" in render(messages[0])
+
+
+async def test_order_without_refund() -> None:
+    messages, slots = await show({"order_id": "202411150003", "verified_order": "202411150003"})
+    assert messages[0]["response"] == "utter_no_refund_for_order" and slots["job_done"] is False
+
+
+async def test_nothing_is_shown_without_verification() -> None:
+    messages, slots = await show({"order_id": "202411020007", "verified_order": None})
+    assert messages == [] and slots["job_done"] is False
+
+
+def rating_tracker(text: str, entities: list | None = None, **slots: Any) -> Tracker:
+    message = {"intent": {"name": "inform"}, "entities": entities or [], "text": text}
+    return Tracker("conv-9", slots, message, [], False, None, {"name": "rating_form"}, "")
+
+
+@pytest.mark.parametrize(
+    ("answer", "score"),
+    [("5", 5), ("五分", 5), ("⭐⭐⭐⭐", 4), ("非常满意", 5), ("一般", 3), ("给1分", 1)],
+)
+async def test_rating_accepts_how_people_score(answer: str, score: int) -> None:
+    result, said = await validate(
+        ValidateRatingForm(), "rating_overall", answer, rating_tracker(answer)
+    )
+    assert result["rating_overall"] == score and said == []
+
+
+@pytest.mark.parametrize("answer", ["0", "6", "10分", "啊这"])
+async def test_invalid_scores_are_re_asked_with_the_range(answer: str) -> None:
+    result, said = await validate(
+        ValidateRatingForm(), "rating_overall", answer, rating_tracker(answer)
+    )
+    assert result["rating_overall"] is None and said == ["utter_invalid_rating_overall"]
+
+
+async def test_after_two_retries_the_form_lets_go() -> None:
+    tracker = rating_tracker("7", rating_retries=2)
+    result, said = await validate(ValidateRatingForm(), "rating_overall", "7", tracker)
+    assert result["rating_overall"] == 0 and said == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "solved"), [("已解决", True), ("解决了", True), ("未解决", False), ("没有", False)]
+)
+async def test_solved(answer: str, solved: bool) -> None:
+    result, _ = await validate(
+        ValidateRatingForm(), "rating_solved", answer, rating_tracker(answer)
+    )
+    assert result["rating_solved"] is solved
+
+
+@pytest.mark.parametrize(
+    ("answer", "stored"), [("跳过", "-"), ("没有", "-"), ("等待时间长", "等待时间长")]
+)
+async def test_comment(answer: str, stored: str) -> None:
+    result, _ = await validate(
+        ValidateRatingForm(), "rating_comment", answer, rating_tracker(answer)
+    )
+    assert result["rating_comment"] == stored
+
+
+async def test_rating_saved_once_per_conversation(store: str) -> None:
+    for overall in (4, 5):
+        tracker = rating_tracker(
+            "", rating_overall=overall, rating_solved=True, rating_comment="-", topic="refund",
+            product_category="数码",
+        )  # fmt: skip
+        dispatcher = CollectingDispatcher()
+        await ActionSaveRating().run(dispatcher, tracker, DOMAIN)
+        assert dispatcher.messages[0]["response"] == "utter_rating_thanks"
+    engine = create_engine(store, future=True)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Rating.overall, Rating.topic, Rating.comment).where(
+                Rating.conversation_id == "conv-9"
+            )
+        ).all()
+    engine.dispose()
+    assert rows == [(5, "refund", None)]

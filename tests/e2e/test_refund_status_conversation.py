@@ -1,0 +1,43 @@
+"""A whole refund-status conversation over REST, ending in the rating form; the rating row
+is checked in the database afterwards."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tests.e2e.conftest import BotServer
+
+pytestmark = pytest.mark.e2e
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def test_refund_status_verified_then_rated(bot_server: BotServer) -> None:
+    me = "e2e-refund"
+    assert "订单号" in texts(bot_server.say(me, "我退的耳机钱到哪了"))
+    assert "手机号" in texts(bot_server.say(me, "202411020007"))
+    status = texts(bot_server.say(me, "后四位9000"))
+    assert "299.00元" in status and "微信" in status and "整体满意度" in status
+    assert "解决了吗" in texts(bot_server.say(me, "5"))
+    assert "建议" in texts(bot_server.say(me, "已解决"))
+    assert "感谢您的评价" in texts(bot_server.say(me, "退款挺快的"))
+    with sqlite3.connect(bot_server.database) as conn:
+        rows = conn.execute(
+            "select overall, solved, comment, topic, channel from ratings where conversation_id = ?",
+            (me,),
+        ).fetchall()
+    assert rows == [(5, 1, "退款挺快的", "refund", "rest")]
+
+
+def test_wrong_phone_three_times_locks_without_revealing_anything(bot_server: BotServer) -> None:
+    me = "e2e-lock"
+    bot_server.say(me, "查一下退款进度")
+    bot_server.say(me, "订单号202411020007")
+    replies = [texts(bot_server.say(me, guess)) for guess in ("1111", "2222", "3333")]
+    assert "还可以尝试2次" in replies[0] and "还可以尝试1次" in replies[1]
+    assert "暂时无法查询" in replies[2]
+    assert all("299" not in r and "蓝牙耳机" not in r for r in replies)
