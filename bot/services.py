@@ -11,14 +11,29 @@ from decimal import Decimal
 from enum import Enum
 
 from bot.clock import shop_now
-from bot.policy import Dimension, RefundStage, refund_stage
+from bot.policy import (
+    Decision,
+    Dimension,
+    Party,
+    RefundStage,
+    ReturnReason,
+    Verdict,
+    configured_calendar,
+    configured_rules,
+    decide_return,
+    refund_amount,
+    refund_schedule,
+    refund_stage,
+)
 from bot.store import (
+    AfterSalesRepository,
     InvalidPhone,
     MalformedOrderNumber,
     OrderNotFound,
     OwnershipNotVerified,
     open_repository,
 )
+from bot.store.models import Order
 
 MAX_VERIFY_ATTEMPTS = 3  # wrong phones before the order is locked for this conversation
 
@@ -134,3 +149,127 @@ def save_rating(
             product_category=product_category,
             now=shop_now(),
         )
+
+
+# --- returns, exchanges, refund-only -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReturnReceipt:
+    """What the customer needs to know about the application just opened."""
+
+    public_id: str
+    kind: str  # return / exchange / refund_only
+    product: str
+    category: str
+    shipping_payer: str  # buyer / merchant
+    return_address: str | None
+    review_due: dt.date
+    processing_due: dt.date
+    refund_amount: Decimal | None
+    refund_working_days: int
+    estimated: bool
+
+
+def assess_return(order_no: str, reason: ReturnReason, today: dt.date | None = None) -> Decision:
+    """The policy's verdict on returning or exchanging the order's (first) item today."""
+    today = today or shop_now().date()
+    with open_repository() as repo:
+        facts = repo.order_facts(repo.find_order(order_no))
+        return decide_return(
+            facts, facts.items[0], reason, today, configured_rules(), configured_calendar()
+        )
+
+
+def refund_only_amount(order_no: str) -> Decimal:
+    """What an unshipped order refunds: everything paid, shipping included."""
+    with open_repository() as repo:
+        order = repo.find_order(order_no)
+        return refund_amount(order.amount, order.shipping_fee, buyer_reason=True, shipped=False)
+
+
+def open_return(
+    order_no: str, kind: str, reason: ReturnReason, conversation_id: str
+) -> ReturnReceipt:
+    """Open the application the policy allows (re-deciding: slots are not trusted).
+
+    A return of an unshipped order becomes a refund-only application with its refund.
+    Raises InvalidRequest if the policy refuses.
+    """
+    now = shop_now()
+    rules, calendar = configured_rules(), configured_calendar()
+    with open_repository() as repo:
+        order = repo.find_order(order_no)
+        item = order.items[0]
+        facts = repo.order_facts(order)
+        decision = decide_return(facts, facts.items[0], reason, now.date(), rules, calendar)
+        if decision.verdict is Verdict.NOT_SHIPPED_REFUND_ONLY and kind == "return":
+            return _open_refund_only(repo, order, reason, now, conversation_id)
+        request = repo.open_request(
+            order, item, kind=kind, reason=reason, decision=decision, now=now,
+            conversation_id=conversation_id,
+        )  # fmt: skip
+        quality = reason.merchant_fault
+        return ReturnReceipt(
+            public_id=request.public_id,
+            kind=kind,
+            product=item.product_name,
+            category=item.category,
+            shipping_payer=request.shipping_payer,
+            return_address=request.return_address,
+            review_due=request.review_due,
+            processing_due=request.processing_due,
+            refund_amount=(
+                refund_amount(order.amount, order.shipping_fee, buyer_reason=not quality)
+                if kind == "return"
+                else None
+            ),
+            refund_working_days=(
+                rules.refund_working_days_quality
+                if quality
+                else rules.refund_working_days_no_quality
+            ),
+            estimated=decision.estimated,
+        )
+
+
+def _open_refund_only(
+    repo: AfterSalesRepository, order: Order, reason: ReturnReason, now: dt.datetime,
+    conversation_id: str,
+) -> ReturnReceipt:  # fmt: skip
+    rules, calendar = configured_rules(), configured_calendar()
+    today = now.date()
+    review = calendar.add_working_days(today, rules.return_review_working_days)
+    processing = calendar.add_working_days(today, rules.return_processing_working_days)
+    decision = Decision(
+        Verdict.NOT_SHIPPED_REFUND_ONLY,
+        allowed=True,
+        values={
+            "shipping_payer": Party.MERCHANT,
+            "review_due": review.date,
+            "processing_due": processing.date,
+        },
+    )
+    request = repo.open_request(
+        order, order.items[0], kind="refund_only", reason=reason, decision=decision, now=now,
+        conversation_id=conversation_id,
+    )  # fmt: skip
+    amount = refund_amount(order.amount, order.shipping_fee, buyer_reason=True, shipped=False)
+    schedule = refund_schedule(today, quality=False, rules=rules, calendar=calendar)
+    repo.open_refund(
+        order, amount=amount, quality_problem=False, now=now, request=request, schedule=schedule
+    )
+    item = order.items[0]
+    return ReturnReceipt(
+        public_id=request.public_id,
+        kind="refund_only",
+        product=item.product_name,
+        category=item.category,
+        shipping_payer=Party.MERCHANT.value,
+        return_address=None,
+        review_due=review.date,
+        processing_due=processing.date,
+        refund_amount=amount,
+        refund_working_days=rules.refund_working_days_no_quality,
+        estimated=review.estimated or processing.estimated or schedule.estimated,
+    )

@@ -41,6 +41,7 @@ def build() -> Language:
 
 def save(path: Path = SPACY_MODEL_DIR) -> Path:
     """Build the pipeline and write it to `path` (what config.yml's SpacyNLP loads)."""
+    path.mkdir(parents=True, exist_ok=True)  # models/ does not exist in a fresh clone
     build().to_disk(path)
     return path
 

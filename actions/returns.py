@@ -1,0 +1,149 @@
+"""退换货: order → ownership → reason → the policy's verdict → confirm → application."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.identity import OrderOwnershipValidation, is_verified
+from actions.policy_text import PARTY_NAMES, decision_values, readable
+from bot.nlp.normalise import normalise
+from bot.policy import ReturnReason, Verdict
+from bot.reasons import classify_return_reason
+from bot.services import assess_return, open_return, refund_only_amount
+from bot.store import StoreError
+
+logger = logging.getLogger(__name__)
+
+YES, NO, REFUSED = "yes", "no", "refused"
+_YES_WORDS = ("确认", "确定", "提交", "是", "好", "可以", "对", "嗯", "行", "ok")
+_NO_WORDS = ("不", "先不", "算了", "取消", "别", "no")
+CREATED = {
+    "return": "utter_return_created",
+    "exchange": "utter_exchange_created",
+    "refund_only": "utter_refund_only_created",
+}
+FORM_SLOTS = ("order_id", "phone", "return_reason", "return_confirm")
+LOOPS = {"return_form": "return", "exchange_form": "exchange"}
+
+
+class ReturnValidation(OrderOwnershipValidation, ABC):
+    """The shared validation of return_form and exchange_form."""
+
+    kind = "return"
+
+    async def validate_return_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """Classify the reason, tell the customer the policy's verdict, ask to confirm if allowed."""
+        reason = classify_return_reason(normalise(str(value)))
+        if reason is None:
+            dispatcher.utter_message(response="utter_invalid_return_reason")
+            return {"return_reason": None}
+        order_no = tracker.get_slot("order_id")
+        decision = await asyncio.to_thread(assess_return, order_no, reason)
+        if decision.verdict is Verdict.NOT_SHIPPED_REFUND_ONLY and self.kind == "return":
+            amount = await asyncio.to_thread(refund_only_amount, order_no)
+            dispatcher.utter_message(response="utter_refund_only_offer", amount=readable(amount))
+            return {"return_reason": reason.value}
+        dispatcher.utter_message(response=decision.message_key, **decision_values(decision))
+        if decision.estimated:
+            dispatcher.utter_message(response="utter_date_is_estimate")
+        if not decision.allowed:
+            return {"return_reason": reason.value, "return_confirm": REFUSED}
+        return {"return_reason": reason.value}
+
+    async def validate_return_confirm(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """Yes submits, no does not; anything else is asked again."""
+        text = normalise(str(value))
+        if text == REFUSED:
+            return {"return_confirm": REFUSED}
+        if any(word in text for word in _NO_WORDS):
+            return {"return_confirm": NO}
+        if any(word in text for word in _YES_WORDS):
+            return {"return_confirm": YES}
+        dispatcher.utter_message(response="utter_invalid_return_confirm")
+        return {"return_confirm": None}
+
+
+class ValidateReturnForm(ReturnValidation):
+    """Validation of return_form."""
+
+    kind = "return"
+
+    def name(self) -> str:
+        return "validate_return_form"
+
+
+class ValidateExchangeForm(ReturnValidation):
+    """Validation of exchange_form."""
+
+    kind = "exchange"
+
+    def name(self) -> str:
+        return "validate_exchange_form"
+
+
+def _form_kind(tracker: Tracker) -> str:
+    """'exchange' if the form just completed was exchange_form, else 'return'."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") in LOOPS:
+            return LOOPS[event["name"]]
+    return "return"
+
+
+class ActionSubmitReturn(Action):
+    """Open the application the customer confirmed, or offer the next best path."""
+
+    def name(self) -> str:
+        return "action_submit_return"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        kind = _form_kind(tracker)
+        reset = [SlotSet(slot, None) for slot in FORM_SLOTS if slot != "order_id"]
+        confirm = tracker.get_slot("return_confirm")
+        if not is_verified(tracker):
+            return [*reset, SlotSet("job_done", False)]
+        if confirm == REFUSED:
+            dispatcher.utter_message(response="utter_return_next_steps")
+            return [*reset, SlotSet("job_done", False)]
+        if confirm != YES:
+            dispatcher.utter_message(response="utter_return_not_submitted")
+            return [*reset, SlotSet("job_done", False)]
+        reason = ReturnReason(tracker.get_slot("return_reason"))
+        try:
+            receipt = await asyncio.to_thread(
+                open_return, tracker.get_slot("order_id"), kind, reason, tracker.sender_id
+            )
+        except StoreError as exc:
+            logger.error("could not open a %s: %s", kind, type(exc).__name__)
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return [*reset, SlotSet("job_done", False)]
+        dispatcher.utter_message(
+            response=CREATED[receipt.kind],
+            request_id=receipt.public_id,
+            product=receipt.product,
+            review_due=readable(receipt.review_due),
+            return_address=receipt.return_address or "",
+            shipping_payer=PARTY_NAMES[receipt.shipping_payer],
+            refund_working_days=receipt.refund_working_days,
+            amount=readable(receipt.refund_amount) if receipt.refund_amount else "",
+        )
+        if receipt.estimated:
+            dispatcher.utter_message(response="utter_date_is_estimate")
+        return [
+            *reset,
+            SlotSet("topic", "exchange" if kind == "exchange" else "return"),
+            SlotSet("product_category", receipt.category),
+            SlotSet("job_done", True),
+        ]

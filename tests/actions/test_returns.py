@@ -1,0 +1,156 @@
+"""Returns and exchanges on the demo orders: each verdict, confirmation, and the application."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import create_engine, select
+
+from actions.returns import (
+    NO,
+    REFUSED,
+    YES,
+    ActionSubmitReturn,
+    ValidateExchangeForm,
+    ValidateReturnForm,
+)
+from bot.policy import WorkCalendar
+from bot.reasons import classify_return_reason
+from bot.store.db import make_engine, unit_of_work
+from bot.store.models import AfterSalesRequest, Refund
+from bot.store.seed import seed
+from tests.actions.conftest import DOMAIN, render
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def demo_orders(store: str) -> None:
+    engine = make_engine(store)
+    with unit_of_work(engine) as session:
+        seed(session, dt.datetime.now(SHANGHAI), SHANGHAI, WorkCalendar())
+    engine.dispose()
+
+
+def form_tracker(form: str, **slots: Any) -> Tracker:
+    events = [{"event": "active_loop", "name": form}]
+    message = {"intent": {"name": "inform"}, "entities": [], "text": ""}
+    return Tracker("conv-r", slots, message, events, False, None, {"name": form}, "")
+
+
+async def reason(validator, order_no: str, text: str) -> tuple[dict, list[dict]]:
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker("return_form", order_id=order_no, verified_order=order_no)
+    result = await validator.validate_return_reason(text, dispatcher, tracker, DOMAIN)
+    return result, dispatcher.messages
+
+
+@pytest.mark.parametrize(
+    ("order_no", "said", "verdict", "confirm"),
+    [
+        ("202411150003", "尺码不合适", "utter_policy_no_reason_ok", None),  # T-shirt, day 4
+        ("202410010002", "不想要了", "utter_policy_return_window_passed", REFUSED),  # day 41
+        ("202411180005", "不想要了", "utter_policy_special_category", REFUSED),  # food
+        ("202411180005", "坚果有异味,质量问题", "utter_policy_quality_needs_review", None),
+        ("202411100008", "不想要了", "utter_policy_order_closed", REFUSED),  # refunded
+        ("202411190010", "拍错了", "utter_refund_only_offer", None),  # not shipped
+    ],
+)
+async def test_each_demo_order_gets_its_verdict(
+    order_no: str, said: str, verdict: str, confirm: str | None
+) -> None:
+    result, messages = await reason(ValidateReturnForm(), order_no, said)
+    assert messages[0]["response"] == verdict
+    assert result.get("return_confirm") == confirm
+    assert "{" not in render(messages[0])  # every placeholder filled
+
+
+async def test_unclear_reason_is_asked_again() -> None:
+    result, messages = await reason(ValidateReturnForm(), "202411150003", "啊这")
+    assert result == {"return_reason": None}
+    assert messages[0]["response"] == "utter_invalid_return_reason"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("发错尺码了", "wrong_item"), ("快递压坏了", "transit_damage"), ("用了两天就坏了", "quality"),
+     ("颜色不喜欢", "no_reason")],
+)  # fmt: skip
+def test_reason_classification(text: str, reason: str) -> None:
+    found = classify_return_reason(text)
+    assert found is not None and found.value == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("确认", YES), ("好的提交吧", YES), ("先不了", NO), ("嗯?", YES), ("啥", None)],
+)
+async def test_confirmation(text: str, value: str | None) -> None:
+    dispatcher = CollectingDispatcher()
+    result = await ValidateReturnForm().validate_return_confirm(
+        text, dispatcher, form_tracker("return_form"), DOMAIN
+    )
+    assert result["return_confirm"] == value
+
+
+def rows(url: str, model, order_no: str) -> list:
+    engine = create_engine(url, future=True)
+    with engine.connect() as conn:
+        from bot.store.models import Order
+
+        order_id = conn.execute(select(Order.id).where(Order.order_no == order_no)).scalar_one()
+        found = conn.execute(select(model).where(model.order_id == order_id)).all()
+    engine.dispose()
+    return found
+
+
+async def submit(form: str, order_no: str, reason_value: str, confirm: str) -> tuple[list, dict]:
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker(
+        form, order_id=order_no, verified_order=order_no, return_reason=reason_value,
+        return_confirm=confirm,
+    )  # fmt: skip
+    events = await ActionSubmitReturn().run(dispatcher, tracker, DOMAIN)
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+async def test_confirmed_return_opens_one_application(store: str) -> None:
+    messages, slots = await submit("return_form", "202411150003", "no_reason", YES)
+    text = render(messages[0])
+    assert messages[0]["response"] == "utter_return_created"
+    assert "RT" in text and "退回运费由您承担" in text and "129.00元" in text
+    assert slots["job_done"] is True and slots["topic"] == "return"
+    requests = rows(store, AfterSalesRequest, "202411150003")
+    assert len(requests) == 1 and requests[0].kind == "return"
+
+
+async def test_quality_exchange_merchant_pays(store: str) -> None:
+    messages, slots = await submit("exchange_form", "202411150003", "quality", YES)
+    assert messages[0]["response"] == "utter_exchange_created"
+    assert "运费由商家承担" in render(messages[0]) and slots["topic"] == "exchange"
+
+
+async def test_unshipped_order_becomes_refund_only_with_its_refund(store: str) -> None:
+    messages, _ = await submit("return_form", "202411190010", "no_reason", YES)
+    assert messages[0]["response"] == "utter_refund_only_created"
+    assert "199.00元" in render(messages[0])
+    assert len(rows(store, Refund, "202411190010")) == 1
+
+
+async def test_refused_or_declined_opens_nothing(store: str) -> None:
+    messages, slots = await submit("return_form", "202410010002", "no_reason", REFUSED)
+    assert messages[0]["response"] == "utter_return_next_steps" and slots["job_done"] is False
+    messages, _ = await submit("return_form", "202411150003", "no_reason", NO)
+    assert messages[0]["response"] == "utter_return_not_submitted"
+    assert rows(store, AfterSalesRequest, "202411150003") == []
+
+
+async def test_exchange_validator_does_not_offer_refund_only() -> None:
+    result, messages = await reason(ValidateExchangeForm(), "202411190010", "拍错了")
+    assert messages[0]["response"] == "utter_policy_not_shipped_refund_only"
+    assert result["return_confirm"] == REFUSED

@@ -1,0 +1,48 @@
+"""A return over REST with the order number given up front; the application row afterwards."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+from tests.e2e.conftest import BotServer
+
+pytestmark = pytest.mark.e2e
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def test_return_with_order_number_up_front(bot_server: BotServer) -> None:
+    me = "e2e-return"
+    assert "手机号" in texts(bot_server.say(me, "订单202411150003我要退货"))
+    assert "原因" in texts(bot_server.say(me, "8000"))
+    verdict = texts(bot_server.say(me, "尺码不合适"))
+    assert "无理由退换期内" in verdict and "确认" in verdict
+    created = texts(bot_server.say(me, "确认"))
+    request_id = re.search(r"RT\d{8}-\d{4}", created)
+    assert request_id and "退回运费由您承担" in created and "整体满意度" in created
+    with sqlite3.connect(bot_server.database) as conn:
+        found = conn.execute(
+            "select public_id, kind, reason, shipping_payer from after_sales_requests "
+            "where conversation_id = ?",
+            (me,),
+        ).fetchall()
+    assert found == [(request_id.group(), "return", "no_reason", "buyer")]
+
+
+def test_food_is_refused_without_opening_anything(bot_server: BotServer) -> None:
+    me = "e2e-food"
+    bot_server.say(me, "我要退货")
+    bot_server.say(me, "202411180005")
+    bot_server.say(me, "9000")
+    refused = texts(bot_server.say(me, "不想要了"))
+    assert "不支持无理由退货" in refused
+    with sqlite3.connect(bot_server.database) as conn:
+        count = conn.execute(
+            "select count(*) from after_sales_requests where conversation_id = ?", (me,)
+        ).fetchone()[0]
+    assert count == 0
