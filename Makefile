@@ -16,7 +16,6 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
-export TQDM_DISABLE := 1  # progress bars would fill the CI log
 
 .PHONY: help setup lock lint check-deps unit validate train rasa-test e2e eval-nlu test migrate seed run shell clean
 

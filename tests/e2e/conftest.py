@@ -21,6 +21,11 @@ from bot.config import PROJECT_ROOT
 STARTUP_TIMEOUT_S = 300  # the model takes ~45 s to load on 2 cores; CI machines may be slower
 
 
+def texts(replies: list[dict]) -> str:
+    """The bot's replies to one message, as one string."""
+    return "\n".join(r.get("text", "") for r in replies)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -7,13 +7,9 @@ import sqlite3
 
 import pytest
 
-from tests.e2e.conftest import BotServer
+from tests.e2e.conftest import BotServer, texts
 
 pytestmark = pytest.mark.e2e
-
-
-def texts(replies: list[dict]) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
 
 
 def test_refund_status_verified_then_rated(bot_server: BotServer) -> None:

@@ -8,13 +8,9 @@ import sqlite3
 import pytest
 import requests
 
-from tests.e2e.conftest import BotServer
+from tests.e2e.conftest import BotServer, texts
 
 pytestmark = pytest.mark.e2e
-
-
-def texts(replies: list[dict]) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
 
 
 def test_greeting_lists_what_the_bot_does(bot_server: BotServer) -> None:
