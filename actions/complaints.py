@@ -1,0 +1,135 @@
+"""投诉: what happened, which order (optional), how serious → a ticket with its deadlines."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from bot.chinese_dates import format_date
+from bot.config import get_settings
+from bot.identifiers import normalise_order_no
+from bot.nlp.normalise import normalise
+from bot.policy import Severity, configured_rules
+from bot.services import OrderCheck, check_order, open_complaint
+from bot.store import StoreError
+
+logger = logging.getLogger(__name__)
+
+NONE = "none"
+MIN_DESCRIPTION_CHARS = 4
+# What is left of '我要投诉你们!' once the bare request words are gone is not a description.
+_BARE_REQUEST = re.compile(r"我|要|想|申请|投诉|你们|一下|客服|怎么|渠道|在哪|[!?.,。!?,、 ]")
+_NO_ORDER = re.compile(r"没有|无|不是|不涉及|无关|不记得|忘了")
+_SEVERITY = [
+    (Severity.HIGH, r"非常严重|很严重|特别严重|极其严重|太严重"),
+    (Severity.MEDIUM, r"比较严重|严重|有点严重"),
+    (Severity.LOW, r"一般|轻微|还好|不严重|小事"),
+]
+FORM_SLOTS = ("complaint_description", "complaint_order", "complaint_severity")
+
+
+def _order_in(tracker: Tracker, text: str) -> str | None:
+    for entity in tracker.latest_message.get("entities", []):
+        if entity.get("entity") == "order_id":
+            return str(entity["value"])
+    return normalise_order_no(text)
+
+
+class ValidateComplaintForm(FormValidationAction):
+    """Description (not a bare '我要投诉'), optional order, severity."""
+
+    def name(self) -> str:
+        return "validate_complaint_form"
+
+    async def validate_complaint_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """Keep what the customer said, if it says more than 'I want to complain'."""
+        text = str(value).strip()
+        if len(_BARE_REQUEST.sub("", normalise(text))) < MIN_DESCRIPTION_CHARS:
+            if tracker.get_slot("requested_slot") == "complaint_description":
+                dispatcher.utter_message(response="utter_invalid_complaint_description")
+            return {"complaint_description": None}
+        result: dict[str, Any] = {"complaint_description": text[:1000]}
+        order_no = _order_in(tracker, normalise(text))
+        if order_no:
+            result["complaint_order"] = order_no
+        return result
+
+    async def validate_complaint_order(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """An existing order number, or 'none'."""
+        text = normalise(str(value))
+        order_no = _order_in(tracker, text)
+        if order_no is None:
+            if _NO_ORDER.search(text):
+                return {"complaint_order": NONE}
+            dispatcher.utter_message(response="utter_invalid_order_id")
+            return {"complaint_order": None}
+        check, found = await asyncio.to_thread(check_order, order_no)
+        if check is not OrderCheck.FOUND:
+            dispatcher.utter_message(response="utter_order_not_found")
+            return {"complaint_order": None}
+        return {"complaint_order": found}
+
+    async def validate_complaint_severity(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """一般 / 比较严重 / 非常严重."""
+        text = normalise(str(value))
+        for severity, pattern in _SEVERITY:
+            if re.search(pattern, text):
+                return {"complaint_severity": severity.value}
+        dispatcher.utter_message(response="utter_invalid_complaint_severity")
+        return {"complaint_severity": None}
+
+
+class ActionSubmitComplaint(Action):
+    """Open the ticket, say its deadlines, and say if a person has it too."""
+
+    def name(self) -> str:
+        return "action_submit_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        order = tracker.get_slot("complaint_order")
+        try:
+            receipt = await asyncio.to_thread(
+                open_complaint,
+                description=tracker.get_slot("complaint_description") or "",
+                severity=Severity(tracker.get_slot("complaint_severity") or Severity.LOW.value),
+                order_no=None if order in (None, NONE) else order,
+                conversation_id=tracker.sender_id,
+            )
+        except StoreError as exc:
+            logger.error("could not open a complaint: %s", type(exc).__name__)
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return [*reset, SlotSet("job_done", False)]
+        dispatcher.utter_message(
+            response="utter_complaint_created",
+            complaint_id=receipt.public_id,
+            reply_due=_when(receipt.reply_due),
+            solution_due=_when(receipt.solution_due),
+        )
+        if receipt.handoff_id:
+            dispatcher.utter_message(
+                response="utter_complaint_escalated",
+                handoff_id=receipt.handoff_id,
+                **configured_rules().template_values(),
+            )
+        return [*reset, SlotSet("topic", "complaint"), SlotSet("job_done", True)]
+
+
+def _when(moment: Any) -> str:
+    local = moment.astimezone(get_settings().tz)
+    return f"{format_date(local.date())}{local:%H:%M}"

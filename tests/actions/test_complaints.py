@@ -1,0 +1,132 @@
+"""Complaints: description, optional order, severity → a ticket with SLAs; escalation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import create_engine, select
+
+from actions.complaints import NONE, ActionSubmitComplaint, ValidateComplaintForm
+from bot.policy import WorkCalendar
+from bot.services import complaint_category, sounds_angry
+from bot.store.db import make_engine, unit_of_work
+from bot.store.models import Complaint, HandoffRequest
+from bot.store.seed import seed
+from tests.actions.conftest import DOMAIN, render
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def demo_orders(store: str) -> None:
+    engine = make_engine(store)
+    with unit_of_work(engine) as session:
+        seed(session, dt.datetime.now(SHANGHAI), SHANGHAI, WorkCalendar())
+    engine.dispose()
+
+
+def tracker(requested: str | None = None, entities: list | None = None, **slots: Any) -> Tracker:
+    message = {"intent": {"name": "inform"}, "entities": entities or [], "text": ""}
+    all_slots = {"requested_slot": requested, **slots}
+    return Tracker("conv-c", all_slots, message, [], False, None, {"name": "complaint_form"}, "")
+
+
+async def validate(slot: str, value: str, t: Tracker) -> tuple[dict, list[str]]:
+    dispatcher = CollectingDispatcher()
+    result = await getattr(ValidateComplaintForm(), f"validate_{slot}")(
+        value, dispatcher, t, DOMAIN
+    )
+    return result, [m["response"] for m in dispatcher.messages]
+
+
+@pytest.mark.parametrize("bare", ["我要投诉", "投诉!", "我要投诉你们", "怎么投诉"])
+async def test_a_bare_request_is_not_a_description(bare: str) -> None:
+    result, said = await validate("complaint_description", bare, tracker())
+    assert result == {"complaint_description": None} and said == []  # prefilled: just ask
+
+
+async def test_what_happened_is_kept_and_an_order_in_it_is_taken() -> None:
+    text = "订单202411020007退款拖了半个月还没到"
+    entities = [{"entity": "order_id", "value": "202411020007"}]
+    result, _ = await validate("complaint_description", text, tracker(entities=entities))
+    assert result == {"complaint_description": text, "complaint_order": "202411020007"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "value"), [("没有", NONE), ("和订单无关", NONE), ("202411150003", "202411150003")]
+)
+async def test_order_is_optional(answer: str, value: str) -> None:
+    result, _ = await validate("complaint_order", answer, tracker("complaint_order"))
+    assert result["complaint_order"] == value
+
+
+async def test_unknown_order_is_asked_again() -> None:
+    result, said = await validate("complaint_order", "209901010001", tracker("complaint_order"))
+    assert result["complaint_order"] is None and said == ["utter_order_not_found"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "value"), [("一般", "low"), ("比较严重", "medium"), ("非常严重", "high")]
+)
+async def test_severity(answer: str, value: str) -> None:
+    result, _ = await validate("complaint_severity", answer, tracker("complaint_severity"))
+    assert result["complaint_severity"] == value
+
+
+def test_category_and_anger() -> None:
+    assert complaint_category("快递员态度太差") == "delivery"
+    assert complaint_category("客服不理人") == "service"
+    assert sounds_angry("再不处理我就打12315") and sounds_angry("生气生气")
+    assert not sounds_angry("物流有点慢")
+
+
+def count(url: str, model) -> int:
+    engine = create_engine(url, future=True)
+    with engine.connect() as conn:
+        n = len(conn.execute(select(model.id).where(model.conversation_id == "conv-c")).all())
+    engine.dispose()
+    return n
+
+
+async def submit(**slots: Any) -> list[dict]:
+    dispatcher = CollectingDispatcher()
+    events = await ActionSubmitComplaint().run(dispatcher, tracker(**slots), DOMAIN)
+    assert {"event": "slot", "name": "job_done", "value": True, "timestamp": None} in events
+    return dispatcher.messages
+
+
+async def test_mild_complaint_gets_a_ticket_with_its_deadlines(store: str) -> None:
+    messages = await submit(
+        complaint_description="物流有点慢", complaint_order=NONE, complaint_severity="low"
+    )
+    assert [m["response"] for m in messages] == ["utter_complaint_created"]
+    assert "CP" in render(messages[0]) and count(store, HandoffRequest) == 0
+    assert count(store, Complaint) == 1
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [
+        {"complaint_description": "气死了,你们就是骗子", "complaint_severity": "low"},  # angry
+        {"complaint_description": "快递员把东西摔坏了", "complaint_severity": "high"},  # serious
+    ],
+)
+async def test_angry_or_serious_complaints_go_to_a_person(store: str, slots: dict) -> None:
+    messages = await submit(complaint_order=NONE, **slots)
+    assert [m["response"] for m in messages] == [
+        "utter_complaint_created",
+        "utter_complaint_escalated",
+    ]
+    assert count(store, HandoffRequest) == 1
+
+
+async def test_a_repeat_complaint_on_the_same_order_goes_to_a_person(store: str) -> None:
+    slots = {"complaint_order": "202411020007", "complaint_severity": "low"}
+    await submit(complaint_description="退款太慢", **slots)
+    messages = await submit(complaint_description="退款还是没到", **slots)
+    assert messages[-1]["response"] == "utter_complaint_escalated"
