@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import Enum
 
 from bot.clock import shop_now
+from bot.identifiers import mask_phone
 from bot.policy import (
     Decision,
     Dimension,
@@ -20,9 +21,11 @@ from bot.policy import (
     ReturnReason,
     Severity,
     Verdict,
+    check_onsite_slot,
     complaint_deadlines,
     configured_calendar,
     configured_rules,
+    decide_repair,
     decide_return,
     needs_human,
     refund_amount,
@@ -32,6 +35,7 @@ from bot.policy import (
 from bot.store import (
     AfterSalesRepository,
     InvalidPhone,
+    InvalidRequest,
     MalformedOrderNumber,
     OrderNotFound,
     OwnershipNotVerified,
@@ -355,4 +359,83 @@ def open_complaint(
             reply_due=complaint.reply_due,
             solution_due=complaint.solution_due,
             handoff_id=handoff.public_id if handoff else None,
+        )
+
+
+# --- repairs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepairAssessment:
+    """The warranty verdict and whether a technician can come to the customer."""
+
+    decision: Decision
+    onsite_possible: bool
+
+
+def assess_repair(order_no: str, today: dt.date | None = None) -> RepairAssessment:
+    """May the order's (first) item be repaired free of charge, and how?"""
+    today = today or shop_now().date()
+    rules = configured_rules()
+    with open_repository() as repo:
+        facts = repo.order_facts(repo.find_order(order_no))
+        decision = decide_repair(facts, facts.items[0], today, rules, configured_calendar())
+        return RepairAssessment(decision, facts.items[0].category in rules.onsite_categories)
+
+
+def check_visit(start: dt.datetime, end: dt.datetime) -> tuple[Decision, dt.datetime, dt.datetime]:
+    """A requested visit clipped to service hours, and the policy's verdict on it."""
+    rules = configured_rules()
+    opens = start.replace(hour=rules.onsite_service_start_hour, minute=0, second=0, microsecond=0)
+    closes = opens.replace(hour=rules.onsite_service_end_hour - 1, minute=59)
+    start, end = max(start, opens), min(end, closes + dt.timedelta(minutes=1))
+    if end <= start:  # entirely outside service hours: keep it so the verdict says so
+        start, end = start, start + dt.timedelta(hours=1)
+    return check_onsite_slot(start, end, shop_now(), rules), start, end
+
+
+@dataclass(frozen=True)
+class RepairReceipt:
+    """The booking as the customer should hear it."""
+
+    public_id: str
+    product: str
+    mode: str
+    contact: str  # masked
+    respond_due: dt.date
+    complete_due: dt.date | None
+    slot: tuple[dt.datetime, dt.datetime] | None
+
+
+def book_repair(
+    *,
+    order_no: str,
+    fault: str,
+    mode: str,
+    conversation_id: str,
+    address: str | None = None,
+    slot: tuple[dt.datetime, dt.datetime] | None = None,
+) -> RepairReceipt:
+    """Book a covered repair (re-deciding warranty); the technician calls the order's phone."""
+    now = shop_now()
+    rules = configured_rules()
+    with open_repository() as repo:
+        order = repo.find_order(order_no)
+        facts = repo.order_facts(order)
+        decision = decide_repair(facts, facts.items[0], now.date(), rules, configured_calendar())
+        if not decision.allowed:
+            raise InvalidRequest(f"repair not covered: {decision.code}")
+        booking = repo.book_repair(
+            order, order.items[0], fault=fault, mode=mode, decision=decision, now=now,
+            address=address, contact_phone=order.buyer_phone if mode == "onsite" else None,
+            slot=slot, conversation_id=conversation_id,
+        )  # fmt: skip
+        return RepairReceipt(
+            public_id=booking.public_id,
+            product=order.items[0].product_name,
+            mode=mode,
+            contact=mask_phone(order.buyer_phone),
+            respond_due=booking.respond_due,
+            complete_due=booking.complete_due,
+            slot=slot,
         )

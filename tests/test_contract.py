@@ -158,4 +158,5 @@ def test_every_form_slot_has_a_validator(form: str) -> None:
     for slot in DOMAIN["forms"][form]["required_slots"]:
         assert f"validate_{slot}" in methods, f"validate_{form} lacks validate_{slot}"
         assert slot in DOMAIN["slots"], f"{form} requires undeclared slot {slot}"
-        assert f"utter_ask_{slot}" in RESPONSES or f"utter_ask_{form}_{slot}" in RESPONSES
+        asked_by = {f"utter_ask_{slot}", f"utter_ask_{form}_{slot}", f"action_ask_{slot}"}
+        assert asked_by & (set(RESPONSES) | set(DOMAIN["actions"])), f"nothing asks for {slot}"

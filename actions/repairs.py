@@ -1,0 +1,185 @@
+"""维修预约: ownership → warranty → fault → on-site or send-in → address and time → booking."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.identity import OrderOwnershipValidation, is_verified
+from actions.policy_text import decision_values, readable
+from bot.config import get_settings
+from bot.nlp.extract import extract_times
+from bot.nlp.normalise import normalise
+from bot.policy import configured_rules
+from bot.services import assess_repair, book_repair, check_visit
+from bot.store import StoreError
+
+logger = logging.getLogger(__name__)
+
+ONSITE, SEND_IN, NOT_COVERED, NO_VISIT = "onsite", "send_in", "none", "-"
+MIN_FAULT_CHARS = 2
+MIN_ADDRESS_CHARS = 8
+FORM_SLOTS = ("phone", "repair_fault", "repair_mode", "repair_address", "repair_slot")
+_ONSITE_WORDS = re.compile(r"上门|来家|到家|派人|师傅来")
+_SEND_IN_WORDS = re.compile(r"寄|送修|送过去|自己送")
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=get_settings().tz)
+
+
+def format_slot(start: dt.datetime, end: dt.datetime) -> str:
+    """'11月24日（周二）14:00–18:00'."""
+    return f"{readable(start.date())}{start:%H:%M}–{end:%H:%M}"
+
+
+class ValidateRepairForm(OrderOwnershipValidation):
+    """Ownership, then the repair's own slots; a visit only where the policy offers one."""
+
+    def name(self) -> str:
+        return "validate_repair_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[str]:  # fmt: skip
+        """No address or time for a send-in repair or one the warranty does not cover."""
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        if tracker.get_slot("repair_mode") in (SEND_IN, NOT_COVERED):
+            slots = [s for s in slots if s not in ("repair_address", "repair_slot")]
+        return slots
+
+    async def validate_repair_fault(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """Record the fault, then say whether the warranty covers it."""
+        fault = str(value).strip()
+        if len(normalise(fault)) < MIN_FAULT_CHARS:
+            dispatcher.utter_message(response="utter_invalid_repair_fault")
+            return {"repair_fault": None}
+        assessment = await asyncio.to_thread(assess_repair, tracker.get_slot("order_id"))
+        decision = assessment.decision
+        if not decision.allowed:
+            dispatcher.utter_message(response=decision.message_key, **decision_values(decision))
+            return {"repair_fault": fault[:500], "repair_mode": NOT_COVERED}
+        dispatcher.utter_message(response=decision.message_key, **decision_values(decision))
+        if decision.estimated:
+            dispatcher.utter_message(response="utter_date_is_estimate")
+        result: dict[str, Any] = {"repair_fault": fault[:500]}
+        if not assessment.onsite_possible:
+            result["repair_mode"] = SEND_IN
+        return result
+
+    async def validate_repair_mode(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """上门 or 寄修."""
+        text = normalise(str(value))
+        if text in (SEND_IN, NOT_COVERED, ONSITE):
+            return {"repair_mode": text}
+        if _ONSITE_WORDS.search(text):
+            return {"repair_mode": ONSITE}
+        if _SEND_IN_WORDS.search(text):
+            return {"repair_mode": SEND_IN}
+        dispatcher.utter_message(response="utter_invalid_repair_mode")
+        return {"repair_mode": None}
+
+    async def validate_repair_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """Long enough to find a door by."""
+        address = str(value).strip()
+        if len(address) < MIN_ADDRESS_CHARS:
+            dispatcher.utter_message(response="utter_invalid_repair_address")
+            return {"repair_address": None}
+        return {"repair_address": address[:200]}
+
+    async def validate_repair_slot(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """A future time inside service hours, from 明天下午 / 周六上午10点 / 11月25号."""
+        if "|" in str(value):
+            return {"repair_slot": value}
+        now = dt.datetime.now(get_settings().tz)
+        times = extract_times(normalise(str(value)), now)
+        if not times:
+            dispatcher.utter_message(response="utter_invalid_repair_slot")
+            return {"repair_slot": None}
+        found = times[0]
+        start = _local(dt.datetime.fromisoformat(found.value))
+        end = _local(dt.datetime.fromisoformat(found.extra["end"]))
+        decision, start, end = check_visit(start, end)
+        if not decision.allowed:
+            dispatcher.utter_message(response=decision.message_key, **decision_values(decision))
+            return {"repair_slot": None}
+        return {"repair_slot": f"{start.isoformat()}|{end.isoformat()}"}
+
+
+class ActionAskRepairSlot(Action):
+    """Ask for a visiting time, quoting the service hours from the policy."""
+
+    def name(self) -> str:
+        return "action_ask_repair_slot"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(
+            response="utter_ask_repair_slot_hours", **configured_rules().template_values()
+        )
+        return []
+
+
+class ActionBookRepair(Action):
+    """Book the covered repair, or point to paid repair through a person."""
+
+    def name(self) -> str:
+        return "action_book_repair"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        mode = tracker.get_slot("repair_mode")
+        if not is_verified(tracker):
+            return [*reset, SlotSet("job_done", False)]
+        if mode == NOT_COVERED:
+            dispatcher.utter_message(response="utter_repair_not_covered_next_steps")
+            return [*reset, SlotSet("job_done", False)]
+        slot = None
+        if mode == ONSITE:
+            start, end = tracker.get_slot("repair_slot").split("|")
+            slot = (dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end))
+        try:
+            receipt = await asyncio.to_thread(
+                book_repair, order_no=tracker.get_slot("order_id"),
+                fault=tracker.get_slot("repair_fault") or "", mode=mode,
+                conversation_id=tracker.sender_id, address=tracker.get_slot("repair_address"),
+                slot=slot,
+            )  # fmt: skip
+        except StoreError as exc:
+            logger.error("could not book a repair: %s", type(exc).__name__)
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return [*reset, SlotSet("job_done", False)]
+        rules = configured_rules()
+        values = {
+            "booking_id": receipt.public_id,
+            "product": receipt.product,
+            "contact": receipt.contact,
+            "respond_due": readable(receipt.respond_due),
+            "complete_due": readable(receipt.complete_due) if receipt.complete_due else "—",
+            "complete_working_days": rules.repair_completion_working_days,
+            "return_address": get_settings().return_address,
+        }
+        if slot:
+            values["slot"] = format_slot(*slot)
+        response = "utter_repair_onsite_booked" if mode == ONSITE else "utter_repair_send_in_booked"
+        dispatcher.utter_message(response=response, **values)
+        return [*reset, SlotSet("topic", "repair"), SlotSet("job_done", True)]

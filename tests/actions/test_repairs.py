@@ -1,0 +1,119 @@
+"""Repair booking on the demo orders: warranty verdicts, mode, visiting time, booking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import create_engine, select
+
+from actions.repairs import NOT_COVERED, ONSITE, SEND_IN, ActionBookRepair, ValidateRepairForm
+from bot.policy import WorkCalendar
+from bot.store.db import make_engine, unit_of_work
+from bot.store.models import RepairBooking
+from bot.store.seed import seed
+from tests.actions.conftest import DOMAIN, render
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def demo_orders(store: str) -> None:
+    engine = make_engine(store)
+    with unit_of_work(engine) as session:
+        seed(session, dt.datetime.now(SHANGHAI), SHANGHAI, WorkCalendar())
+    engine.dispose()
+
+
+def tracker(**slots: Any) -> Tracker:
+    message = {"intent": {"name": "inform"}, "entities": [], "text": ""}
+    return Tracker("conv-p", slots, message, [], False, None, {"name": "repair_form"}, "")
+
+
+async def validate(slot: str, value: str, **slots: Any) -> tuple[dict, list[dict]]:
+    dispatcher = CollectingDispatcher()
+    method = getattr(ValidateRepairForm(), f"validate_{slot}")
+    return await method(value, dispatcher, tracker(**slots), DOMAIN), dispatcher.messages
+
+
+async def test_washer_in_warranty_is_covered_and_can_be_visited() -> None:
+    result, messages = await validate("repair_fault", "不脱水", order_id="202409010033")
+    assert result == {"repair_fault": "不脱水"}
+    assert messages[0]["response"] == "utter_policy_repair_covered"
+    assert "{" not in render(messages[0])
+
+
+async def test_tv_out_of_warranty_is_said_and_nothing_more_asked() -> None:
+    result, messages = await validate("repair_fault", "黑屏", order_id="202201050009")
+    assert result["repair_mode"] == NOT_COVERED
+    assert messages[0]["response"] == "utter_policy_repair_out_of_warranty"
+
+
+async def test_small_items_are_sent_in() -> None:
+    result, _ = await validate("repair_fault", "左耳没声音", order_id="202411020007")
+    assert result["repair_mode"] == SEND_IN
+
+
+@pytest.mark.parametrize(
+    ("answer", "mode"), [("上门维修", ONSITE), ("让师傅来家里", ONSITE), ("我寄过去", SEND_IN)]
+)
+async def test_mode(answer: str, mode: str) -> None:
+    result, _ = await validate("repair_mode", answer)
+    assert result["repair_mode"] == mode
+
+
+async def test_a_time_tomorrow_afternoon_is_booked_inside_service_hours() -> None:
+    result, messages = await validate("repair_slot", "明天下午")
+    start, end = (dt.datetime.fromisoformat(t) for t in result["repair_slot"].split("|"))
+    assert messages == [] and start.hour == 13 and end.hour in (17, 18)
+    assert start.date() == dt.datetime.now(SHANGHAI).date() + dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("answer", "response"),
+    [("明天晚上9点", "utter_policy_slot_outside_hours"), ("随便", "utter_invalid_repair_slot")],
+)
+async def test_unusable_times_are_asked_again(answer: str, response: str) -> None:
+    result, messages = await validate("repair_slot", answer)
+    assert result == {"repair_slot": None} and messages[0]["response"] == response
+
+
+async def test_onsite_booking_is_stored_with_masked_contact(store: str) -> None:
+    start = (dt.datetime.now(SHANGHAI) + dt.timedelta(days=1)).replace(
+        hour=14, minute=0, second=0, microsecond=0
+    )
+    slots = {
+        "order_id": "202409010033", "verified_order": "202409010033", "repair_fault": "不脱水",
+        "repair_mode": ONSITE, "repair_address": "广州市天河区天河路385号8栋1203",
+        "repair_slot": f"{start.isoformat()}|{(start + dt.timedelta(hours=4)).isoformat()}",
+    }  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    await ActionBookRepair().run(dispatcher, tracker(**slots), DOMAIN)
+    text = render(dispatcher.messages[0])
+    assert dispatcher.messages[0]["response"] == "utter_repair_onsite_booked"
+    assert "137****7000" in text and "14:00–18:00" in text and "RP" in text
+    engine = create_engine(store, future=True)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(RepairBooking.mode, RepairBooking.covered).where(
+                RepairBooking.conversation_id == "conv-p"
+            )
+        ).all()
+    engine.dispose()
+    assert rows == [("onsite", True)]
+
+
+async def test_not_covered_books_nothing(store: str) -> None:
+    slots = {
+        "order_id": "202201050009",
+        "verified_order": "202201050009",
+        "repair_mode": NOT_COVERED,
+    }
+    dispatcher = CollectingDispatcher()
+    events = await ActionBookRepair().run(dispatcher, tracker(**slots), DOMAIN)
+    assert dispatcher.messages[0]["response"] == "utter_repair_not_covered_next_steps"
+    assert {"event": "slot", "name": "job_done", "value": False, "timestamp": None} in events

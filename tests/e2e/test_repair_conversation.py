@@ -1,0 +1,32 @@
+"""An on-site repair booked over REST with a time said in Chinese; the booking afterwards."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+from tests.e2e.conftest import BotServer, texts
+
+pytestmark = pytest.mark.e2e
+
+
+def test_onsite_repair_for_tomorrow_afternoon(bot_server: BotServer) -> None:
+    me = "e2e-repair"
+    assert "订单号" in texts(bot_server.say(me, "洗衣机坏了,想约师傅上门修"))
+    assert "手机号" in texts(bot_server.say(me, "202409010033"))
+    assert "故障" in texts(bot_server.say(me, "7000"))
+    covered = texts(bot_server.say(me, "不脱水,还有异响"))
+    assert "保修期内" in covered and "上门" in covered
+    assert "地址" in texts(bot_server.say(me, "上门维修"))
+    assert "时间" in texts(bot_server.say(me, "广州市天河区天河路385号8栋1203"))
+    booked = texts(bot_server.say(me, "明天下午"))
+    booking = re.search(r"RP\d{8}-\d{4}", booked)
+    assert booking and "137****7000" in booked and "整体满意度" in booked
+    with sqlite3.connect(bot_server.database) as conn:
+        rows = conn.execute(
+            "select public_id, mode, covered, address from repair_bookings where conversation_id = ?",
+            (me,),
+        ).fetchall()
+    assert rows == [(booking.group(), "onsite", 1, "广州市天河区天河路385号8栋1203")]
