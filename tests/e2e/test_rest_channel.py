@@ -70,3 +70,9 @@ def test_cors_allows_the_local_web_page(bot_server: BotServer) -> None:
         timeout=30,
     )
     assert response.headers.get("Access-Control-Allow-Origin") == "http://localhost:8000"
+
+
+def test_second_misunderstanding_offers_a_person(bot_server: BotServer) -> None:
+    first = texts(bot_server.say("e2e-fallback", "🙂🙂🙂"))
+    second = texts(bot_server.say("e2e-fallback", "🙃🙃"))
+    assert "换个说法" in first and "转人工" in second
