@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 from rasa_sdk import Tracker
 
 from bot.config import PROJECT_ROOT, get_settings
-from bot.policy import configured_calendar, configured_rules
+from bot.policy import WorkCalendar, configured_calendar, configured_rules
+from bot.store.db import make_engine, unit_of_work
 from bot.store.migrate import upgrade
+from bot.store.seed import seed
 
 DOMAIN: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 
@@ -42,3 +46,14 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     upgrade(url)
     yield url
     _clear_caches()
+
+
+@pytest.fixture
+def demo_store(store: str) -> str:
+    """The store with the demo orders, seeded as of now in the shop's time zone."""
+    shanghai = ZoneInfo("Asia/Shanghai")
+    engine = make_engine(store)
+    with unit_of_work(engine) as session:
+        seed(session, dt.datetime.now(shanghai), shanghai, WorkCalendar())
+    engine.dispose()
+    return store

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,22 +11,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine, select
 
 from actions.complaints import NONE, ActionSubmitComplaint, ValidateComplaintForm
-from bot.policy import WorkCalendar
 from bot.services import complaint_category, sounds_angry
-from bot.store.db import make_engine, unit_of_work
 from bot.store.models import Complaint, HandoffRequest
-from bot.store.seed import seed
 from tests.actions.conftest import DOMAIN, render
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(autouse=True)
-def demo_orders(store: str) -> None:
-    engine = make_engine(store)
-    with unit_of_work(engine) as session:
-        seed(session, dt.datetime.now(SHANGHAI), SHANGHAI, WorkCalendar())
-    engine.dispose()
+def demo_orders(demo_store: str) -> None:
+    """Every test here runs on the demo orders."""
 
 
 def tracker(requested: str | None = None, entities: list | None = None, **slots: Any) -> Tracker:

@@ -13,28 +13,15 @@ from sqlalchemy import create_engine, select
 from actions.identity import LOCKED
 from actions.rating import ActionSaveRating, ValidateRatingForm
 from actions.refunds import ActionShowRefundStatus, ValidateRefundStatusForm
-from bot.policy import WorkCalendar
-from bot.store.db import make_engine, unit_of_work
 from bot.store.models import Rating
-from bot.store.seed import seed
 from tests.actions.conftest import DOMAIN, render
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 @pytest.fixture(autouse=True)
-def demo_orders(store: str) -> None:
-    engine = make_engine(store)
-    from zoneinfo import ZoneInfo
-
-    with unit_of_work(engine) as session:
-        seed(
-            session,
-            dt.datetime.now(ZoneInfo("Asia/Shanghai")),
-            ZoneInfo("Asia/Shanghai"),
-            WorkCalendar(),
-        )
-    engine.dispose()
+def demo_orders(demo_store: str) -> None:
+    """Every test here runs on the demo orders."""
 
 
 def form_tracker(slots: dict[str, Any], text: str = "", entities: list | None = None) -> Tracker:

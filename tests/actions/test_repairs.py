@@ -12,21 +12,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine, select
 
 from actions.repairs import NOT_COVERED, ONSITE, SEND_IN, ActionBookRepair, ValidateRepairForm
-from bot.policy import WorkCalendar
-from bot.store.db import make_engine, unit_of_work
 from bot.store.models import RepairBooking
-from bot.store.seed import seed
 from tests.actions.conftest import DOMAIN, render
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(autouse=True)
-def demo_orders(store: str) -> None:
-    engine = make_engine(store)
-    with unit_of_work(engine) as session:
-        seed(session, dt.datetime.now(SHANGHAI), SHANGHAI, WorkCalendar())
-    engine.dispose()
+def demo_orders(demo_store: str) -> None:
+    """Every test here runs on the demo orders."""
 
 
 def tracker(**slots: Any) -> Tracker:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,22 +18,16 @@ from actions.returns import (
     ValidateExchangeForm,
     ValidateReturnForm,
 )
-from bot.policy import WorkCalendar
 from bot.reasons import classify_return_reason
-from bot.store.db import make_engine, unit_of_work
 from bot.store.models import AfterSalesRequest, Refund
-from bot.store.seed import seed
 from tests.actions.conftest import DOMAIN, render
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(autouse=True)
-def demo_orders(store: str) -> None:
-    engine = make_engine(store)
-    with unit_of_work(engine) as session:
-        seed(session, dt.datetime.now(SHANGHAI), SHANGHAI, WorkCalendar())
-    engine.dispose()
+def demo_orders(demo_store: str) -> None:
+    """Every test here runs on the demo orders."""
 
 
 def form_tracker(form: str, **slots: Any) -> Tracker:
