@@ -33,6 +33,34 @@ _SEVERITY = [
     (Severity.LOW, r"一般|轻微|还好|不严重|小事"),
 ]
 FORM_SLOTS = ("complaint_description", "complaint_order", "complaint_severity")
+APOLOGY_MARK = "抱歉"
+
+
+def apologised_in_this_form(tracker: Tracker) -> bool:
+    """Has the bot already apologised since the complaint form started? (Once is sincere;
+    every turn is not.)"""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot" and APOLOGY_MARK in (event.get("text") or ""):
+            return True
+        if event.get("event") == "active_loop" and event.get("name") == "complaint_form":
+            return False
+    return False
+
+
+class ActionAskComplaintOrder(Action):
+    """Ask for the order; apologise first if the description came with the first message and
+    so the apology in the description question was never said."""
+
+    def name(self) -> str:
+        return "action_ask_complaint_order"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if not apologised_in_this_form(tracker):
+            dispatcher.utter_message(response="utter_complaint_apology")
+        dispatcher.utter_message(response="utter_ask_complaint_order")
+        return []
 
 
 def _order_in(tracker: Tracker, text: str) -> str | None:

@@ -1,5 +1,6 @@
 """Leaving a form midway: cancel drops everything the job collected, so nothing leaks into
-the next job (a verified order stays verified for the conversation)."""
+the next job (a verified order stays verified for the conversation); switching between return
+and exchange keeps the order and asks the reason again under the new job's rules."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 JOB_SLOTS = (
-    "order_id", "phone", "return_reason", "return_confirm", "repair_fault", "repair_mode",
+    "order_id", "phone", "order_item", "return_reason", "return_confirm", "repair_fault", "repair_mode",
     "repair_address", "repair_slot", "complaint_description", "complaint_order",
     "complaint_severity", "requested_slot",
 )  # fmt: skip
@@ -27,3 +28,29 @@ class ActionCancelJob(Action):
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_form_cancelled")
         return [ActiveLoop(None), *(SlotSet(slot, None) for slot in JOB_SLOTS)]
+
+
+SWITCHES = {
+    "request_exchange": "utter_switched_to_exchange",
+    "request_return": "utter_switched_to_return",
+}
+
+
+class ActionSwitchJob(Action):
+    """Return ⇄ exchange midway: the order, its proof and the item stay; the reason and the
+    confirmation are asked again, since the verdict may differ."""
+
+    def name(self) -> str:
+        return "action_switch_job"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        dispatcher.utter_message(response=SWITCHES.get(intent, "utter_switched_to_exchange"))
+        return [
+            ActiveLoop(None),
+            SlotSet("return_reason", None),
+            SlotSet("return_confirm", None),
+            SlotSet("requested_slot", None),
+        ]

@@ -1,4 +1,5 @@
-"""维修预约: ownership → warranty → fault → on-site or send-in → address and time → booking."""
+"""维修预约: ownership → item → fault → warranty (or a paid repair) → on-site or send-in →
+address and time → booking."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.identity import OrderOwnershipValidation, is_verified
+from actions.answers import yes_or_no
+from actions.identity import OrderOwnershipValidation, chosen_item, is_verified
 from actions.policy_text import decision_values, readable
 from bot.config import get_settings
 from bot.nlp.extract import extract_times
@@ -23,10 +25,14 @@ from bot.store import StoreError
 
 logger = logging.getLogger(__name__)
 
-ONSITE, SEND_IN, NOT_COVERED, NO_VISIT = "onsite", "send_in", "none", "-"
+ONSITE, SEND_IN, NO_REPAIR, NO_VISIT = "onsite", "send_in", "none", "-"
+COVERED, PAID, DECLINED = "covered", "yes", "no"  # values of repair_paid
 MIN_FAULT_CHARS = 2
 MIN_ADDRESS_CHARS = 8
-FORM_SLOTS = ("phone", "repair_fault", "repair_mode", "repair_address", "repair_slot")
+FORM_SLOTS = (
+    "phone", "order_item", "repair_fault", "repair_paid", "repair_mode", "repair_address",
+    "repair_slot",
+)  # fmt: skip
 _ONSITE_WORDS = re.compile(r"上门|来家|到家|派人|师傅来")
 _SEND_IN_WORDS = re.compile(r"寄|送修|送过去|自己送")
 
@@ -50,39 +56,57 @@ class ValidateRepairForm(OrderOwnershipValidation):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[str]:  # fmt: skip
-        """No address or time for a send-in repair or one the warranty does not cover."""
+        """No address or time for a send-in repair or when no repair will be booked."""
         slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
-        if tracker.get_slot("repair_mode") in (SEND_IN, NOT_COVERED):
+        if tracker.get_slot("repair_mode") in (SEND_IN, NO_REPAIR):
             slots = [s for s in slots if s not in ("repair_address", "repair_slot")]
         return slots
 
     async def validate_repair_fault(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
-        """Record the fault, then say whether the warranty covers it."""
+        """Record the fault, then say whether the warranty covers it; if not, a paid repair
+        is offered where one is possible."""
         fault = str(value).strip()
         if len(normalise(fault)) < MIN_FAULT_CHARS:
             dispatcher.utter_message(response="utter_invalid_repair_fault")
             return {"repair_fault": None}
-        assessment = await asyncio.to_thread(assess_repair, tracker.get_slot("order_id"))
+        assessment = await asyncio.to_thread(
+            assess_repair, tracker.get_slot("order_id"), chosen_item(tracker)
+        )
         decision = assessment.decision
-        if not decision.allowed:
-            dispatcher.utter_message(response=decision.message_key, **decision_values(decision))
-            return {"repair_fault": fault[:500], "repair_mode": NOT_COVERED}
         dispatcher.utter_message(response=decision.message_key, **decision_values(decision))
-        if decision.estimated:
-            dispatcher.utter_message(response="utter_date_is_estimate")
         result: dict[str, Any] = {"repair_fault": fault[:500]}
+        if not decision.allowed and not assessment.paid_possible:
+            return {**result, "repair_paid": DECLINED, "repair_mode": NO_REPAIR}
+        if decision.allowed:
+            result["repair_paid"] = COVERED
+            if decision.estimated:
+                dispatcher.utter_message(response="utter_date_is_estimate")
         if not assessment.onsite_possible:
             result["repair_mode"] = SEND_IN
         return result
+
+    async def validate_repair_paid(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """Yes books a paid repair (quoted first); no ends without a booking."""
+        if value in (COVERED, PAID, DECLINED):
+            return {"repair_paid": value}
+        answer = yes_or_no(normalise(str(value)))
+        if answer is None:
+            dispatcher.utter_message(response="utter_invalid_repair_paid")
+            return {"repair_paid": None}
+        if answer:
+            return {"repair_paid": PAID}
+        return {"repair_paid": DECLINED, "repair_mode": NO_REPAIR}
 
     async def validate_repair_mode(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
         """上门 or 寄修."""
         text = normalise(str(value))
-        if text in (SEND_IN, NOT_COVERED, ONSITE):
+        if text in (SEND_IN, NO_REPAIR, ONSITE):
             return {"repair_mode": text}
         if _ONSITE_WORDS.search(text):
             return {"repair_mode": ONSITE}
@@ -138,7 +162,7 @@ class ActionAskRepairSlot(Action):
 
 
 class ActionBookRepair(Action):
-    """Book the covered repair, or point to paid repair through a person."""
+    """Book the repair (free or paid), or say that nothing was booked."""
 
     def name(self) -> str:
         return "action_book_repair"
@@ -150,7 +174,7 @@ class ActionBookRepair(Action):
         mode = tracker.get_slot("repair_mode")
         if not is_verified(tracker):
             return [*reset, SlotSet("job_done", False)]
-        if mode == NOT_COVERED:
+        if mode == NO_REPAIR or tracker.get_slot("repair_paid") not in (COVERED, PAID):
             dispatcher.utter_message(response="utter_repair_not_covered_next_steps")
             return [*reset, SlotSet("job_done", False)]
         slot = None
@@ -161,8 +185,9 @@ class ActionBookRepair(Action):
             receipt = await asyncio.to_thread(
                 book_repair, order_no=tracker.get_slot("order_id"),
                 fault=tracker.get_slot("repair_fault") or "", mode=mode,
-                conversation_id=tracker.sender_id, address=tracker.get_slot("repair_address"),
-                slot=slot,
+                conversation_id=tracker.sender_id, item_id=chosen_item(tracker),
+                paid=tracker.get_slot("repair_paid") == PAID,
+                address=tracker.get_slot("repair_address"), slot=slot,
             )  # fmt: skip
         except StoreError as exc:
             logger.error("could not book a repair: %s", type(exc).__name__)
@@ -180,6 +205,7 @@ class ActionBookRepair(Action):
         }
         if slot:
             values["slot"] = format_slot(*slot)
-        response = "utter_repair_onsite_booked" if mode == ONSITE else "utter_repair_send_in_booked"
+        kind = "" if receipt.covered else "paid_"
+        response = f"utter_repair_{kind}{'onsite' if mode == ONSITE else 'send_in'}_booked"
         dispatcher.utter_message(response=response, **values)
         return [*reset, SlotSet("topic", "repair"), SlotSet("job_done", True)]

@@ -11,7 +11,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.identity import OrderOwnershipValidation, is_verified
+from actions.answers import yes_or_no
+from actions.identity import OrderOwnershipValidation, chosen_item, is_verified
 from actions.policy_text import PARTY_NAMES, decision_values, readable
 from bot.nlp.normalise import normalise
 from bot.policy import ReturnReason, Verdict
@@ -22,14 +23,12 @@ from bot.store import StoreError
 logger = logging.getLogger(__name__)
 
 YES, NO, REFUSED = "yes", "no", "refused"
-_YES_WORDS = ("确认", "确定", "提交", "是", "好", "可以", "对", "嗯", "行", "ok")
-_NO_WORDS = ("不", "先不", "算了", "取消", "别", "no")
 CREATED = {
     "return": "utter_return_created",
     "exchange": "utter_exchange_created",
     "refund_only": "utter_refund_only_created",
 }
-FORM_SLOTS = ("order_id", "phone", "return_reason", "return_confirm")
+FORM_SLOTS = ("order_id", "phone", "order_item", "return_reason", "return_confirm")
 LOOPS = {"return_form": "return", "exchange_form": "exchange"}
 
 
@@ -47,9 +46,10 @@ class ReturnValidation(OrderOwnershipValidation, ABC):
             dispatcher.utter_message(response="utter_invalid_return_reason")
             return {"return_reason": None}
         order_no = tracker.get_slot("order_id")
-        decision = await asyncio.to_thread(assess_return, order_no, reason)
+        item = chosen_item(tracker)
+        decision = await asyncio.to_thread(assess_return, order_no, reason, item)
         if decision.verdict is Verdict.NOT_SHIPPED_REFUND_ONLY and self.kind == "return":
-            amount = await asyncio.to_thread(refund_only_amount, order_no)
+            amount = await asyncio.to_thread(refund_only_amount, order_no, item)
             dispatcher.utter_message(response="utter_refund_only_offer", amount=readable(amount))
             return {"return_reason": reason.value}
         dispatcher.utter_message(response=decision.message_key, **decision_values(decision))
@@ -66,12 +66,11 @@ class ReturnValidation(OrderOwnershipValidation, ABC):
         text = normalise(str(value))
         if text == REFUSED:
             return {"return_confirm": REFUSED}
-        if any(word in text for word in _NO_WORDS):
-            return {"return_confirm": NO}
-        if any(word in text for word in _YES_WORDS):
-            return {"return_confirm": YES}
-        dispatcher.utter_message(response="utter_invalid_return_confirm")
-        return {"return_confirm": None}
+        answer = yes_or_no(text)
+        if answer is None:
+            dispatcher.utter_message(response="utter_invalid_return_confirm")
+            return {"return_confirm": None}
+        return {"return_confirm": YES if answer else NO}
 
 
 class ValidateReturnForm(ReturnValidation):
@@ -123,7 +122,12 @@ class ActionSubmitReturn(Action):
         reason = ReturnReason(tracker.get_slot("return_reason"))
         try:
             receipt = await asyncio.to_thread(
-                open_return, tracker.get_slot("order_id"), kind, reason, tracker.sender_id
+                open_return,
+                tracker.get_slot("order_id"),
+                kind,
+                reason,
+                tracker.sender_id,
+                chosen_item(tracker),
             )
         except StoreError as exc:
             logger.error("could not open a %s: %s", kind, type(exc).__name__)

@@ -30,6 +30,8 @@ class Settings:
     holidays_file: Path | None
     log_level: str
     return_address: str
+    tracker_db: Path  # SQLite file of the (redacted) conversations on the embedded default
+    customer_token_secret: str | None  # HS256 key of the shop's sign-in tokens; None: no tokens
 
     @property
     def tz(self) -> ZoneInfo:
@@ -52,6 +54,8 @@ class Settings:
             holidays_file=holidays,
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             return_address=env.get("RETURN_ADDRESS") or DEFAULT_RETURN_ADDRESS,
+            tracker_db=_path_or_none(env.get("TRACKER_DB")) or PROJECT_ROOT / "conversations.db",
+            customer_token_secret=env.get("CUSTOMER_TOKEN_SECRET") or None,
         )
 
 

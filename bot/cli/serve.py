@@ -18,12 +18,14 @@ from pathlib import Path
 
 import yaml
 
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, get_settings
+from bot.customer_tokens import MIN_SECRET_BYTES
 from bot.policy import HolidayFileError, PolicyConfigError, configured_calendar, configured_rules
 
 logger = logging.getLogger(__name__)
 
 MODEL_PATH = PROJECT_ROOT / "models" / "aftersales.tar.gz"
+REDACTING_STORE = "bot.privacy.tracker_store.RedactingTrackerStore"
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,13 @@ class ServeOptions:
 
 
 def endpoints_file(options: ServeOptions, directory: Path) -> Path:
-    """endpoints.yml with the action server's URL set to where we actually start it."""
+    """endpoints.yml with the action server's URL set to where we actually start it, and the
+    redacting tracker store's inner store defaulting to the SQLite file in TRACKER_DB."""
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
     endpoints["action_endpoint"] = {"url": options.action_url}
+    store = endpoints.get("tracker_store") or {}
+    if store.get("type") == REDACTING_STORE and not store.get("inner"):
+        store["inner"] = {"type": "sql", "dialect": "sqlite", "db": str(get_settings().tracker_db)}
     path = directory / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
     return path
@@ -110,6 +116,10 @@ def serve(shell: bool = False) -> int:
         configured_calendar()
     except (PolicyConfigError, HolidayFileError) as exc:
         logger.error("%s", exc)
+        return 1
+    secret = get_settings().customer_token_secret
+    if secret is not None and len(secret.encode()) < MIN_SECRET_BYTES:
+        logger.error("CUSTOMER_TOKEN_SECRET must be at least %d bytes", MIN_SECRET_BYTES)
         return 1
     if not MODEL_PATH.exists():
         logger.error("no trained model at %s: run 'make train' first", MODEL_PATH)

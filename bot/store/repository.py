@@ -99,6 +99,19 @@ class AfterSalesRepository:
             ).scalars()
         )
 
+    def orders_of_customer(self, customer_id: str, limit: int) -> list[Order]:
+        """The customer's newest orders (by payment time); none for an id that is not a number."""
+        if not customer_id.isdigit():
+            return []
+        return list(
+            self.session.execute(
+                select(Order)
+                .where(Order.customer_id == int(customer_id))
+                .order_by(Order.paid_at.desc())
+                .limit(limit)
+            ).scalars()
+        )
+
     def local_date(self, moment: dt.datetime | None) -> dt.date | None:
         """A stored UTC time as a calendar date in the shop's time zone."""
         return None if moment is None else moment.astimezone(self.tz).date()

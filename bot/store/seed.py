@@ -1,4 +1,4 @@
-"""Demo data: the eight orders the team tests with, plus months of history for reports.
+"""Demo data: the nine orders the team tests with, plus months of history for reports.
 
 Dates are relative to the moment of seeding, so the policy windows always hold: the T-shirt
 is always on day 4 of its 7-day window, the television always out of warranty.
@@ -60,6 +60,7 @@ class DemoOrder:
     shipped_days_ago: int | None
     delivered_days_ago: int | None
     warranty_months: int
+    more_items: tuple[tuple[str, str, str], ...] = ()  # (product, category, price) after the first
 
 
 CUSTOMERS = {
@@ -78,6 +79,8 @@ DEMO_ORDERS = [
     DemoOrder("202409010033", "13700137000", "滚筒洗衣机", "家电", "2999.00", "0.00", "card", "delivered", 85, 83, 80, 12),
     DemoOrder("202201050009", "13700137000", "液晶电视", "家电", "3599.00", "0.00", "card", "delivered", 1100, 1098, 1095, 12),
     DemoOrder("202411190010", "13700137000", "电动牙刷", "个人护理", "199.00", "0.00", "balance", "paid", 1, None, None, 12),
+    DemoOrder("202411170012", "13800138000", "羽绒服", "服装", "599.00", "12.00", "alipay", "delivered", 5, 4, 2, 0,
+              more_items=(("羊毛围巾", "服装", "99.00"),)),
 ]
 
 # History: product lines and comments to spread over a year of ratings and tickets.
@@ -143,7 +146,7 @@ def _demo_order(d: DemoOrder, customer: Customer, now: dt.datetime) -> Order:
         order_no=d.order_no,
         customer=customer,
         buyer_phone=d.phone,
-        amount=Decimal(d.price),
+        amount=sum((Decimal(d.price), *(Decimal(p) for _, _, p in d.more_items)), Decimal(0)),
         shipping_fee=Decimal(d.shipping),
         payment_route=d.route,
         status=d.status,
@@ -153,8 +156,10 @@ def _demo_order(d: DemoOrder, customer: Customer, now: dt.datetime) -> Order:
         shipped_at=_at(now, d.shipped_days_ago, 15),
         delivered_at=_at(now, d.delivered_days_ago, 11),
     )
+    lines = [(d.product, d.category, d.price), *d.more_items]
     order.items = [
-        OrderItem(product_name=d.product, category=d.category, unit_price=Decimal(d.price))
+        OrderItem(product_name=product, category=category, unit_price=Decimal(price))
+        for product, category, price in lines
     ]
     return order
 

@@ -10,7 +10,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine, select
 
-from actions.complaints import NONE, ActionSubmitComplaint, ValidateComplaintForm
+from actions.complaints import (
+    NONE,
+    ActionAskComplaintOrder,
+    ActionSubmitComplaint,
+    ValidateComplaintForm,
+)
 from bot.services import complaint_category, sounds_angry
 from bot.store.models import Complaint, HandoffRequest
 from tests.actions.conftest import DOMAIN, render
@@ -123,3 +128,26 @@ async def test_a_repeat_complaint_on_the_same_order_goes_to_a_person(store: str)
     await submit(complaint_description="退款太慢", **slots)
     messages = await submit(complaint_description="退款还是没到", **slots)
     assert messages[-1]["response"] == "utter_complaint_escalated"
+
+
+def _events(*bot_texts: str) -> list[dict]:
+    started = [{"event": "active_loop", "name": "complaint_form"}]
+    return started + [{"event": "bot", "text": text} for text in bot_texts]
+
+
+@pytest.mark.parametrize(
+    ("said_before", "apologises"),
+    [
+        ((), True),  # the description came with the first message: apologise now
+        (("非常抱歉给您带来不好的体验。请您说一下具体发生了什么",), False),  # already did
+    ],
+)
+async def test_the_apology_is_said_exactly_once(said_before: tuple, apologises: bool) -> None:
+    t = Tracker(
+        "conv-c", {}, {}, _events(*said_before), False, None, {"name": "complaint_form"}, ""
+    )
+    dispatcher = CollectingDispatcher()
+    await ActionAskComplaintOrder().run(dispatcher, t, DOMAIN)
+    responses = [m["response"] for m in dispatcher.messages]
+    expected = ["utter_complaint_apology"] if apologises else []
+    assert responses == [*expected, "utter_ask_complaint_order"]

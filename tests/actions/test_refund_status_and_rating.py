@@ -48,7 +48,7 @@ async def test_order_number_is_normalised() -> None:
     result, said = await validate(
         ValidateRefundStatusForm(), "order_id", "2024 1102 0007", form_tracker({})
     )
-    assert result == {"order_id": "202411020007"} and said == []
+    assert result == {"order_id": "202411020007", "order_item": None} and said == []
 
 
 @pytest.mark.parametrize("proof", ["9000", "尾号是9000", "13900139000"])

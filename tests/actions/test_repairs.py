@@ -1,4 +1,5 @@
-"""Repair booking on the demo orders: warranty verdicts, mode, visiting time, booking."""
+"""Repair booking on the demo orders: warranty verdicts, paid repair, mode, visiting time,
+booking."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine, select
 
-from actions.repairs import NOT_COVERED, ONSITE, SEND_IN, ActionBookRepair, ValidateRepairForm
+from actions.repairs import (
+    COVERED,
+    DECLINED,
+    NO_REPAIR,
+    ONSITE,
+    PAID,
+    SEND_IN,
+    ActionBookRepair,
+    ValidateRepairForm,
+)
 from bot.store.models import RepairBooking
 from tests.actions.conftest import DOMAIN, render
 
@@ -36,15 +46,36 @@ async def validate(slot: str, value: str, **slots: Any) -> tuple[dict, list[dict
 
 async def test_washer_in_warranty_is_covered_and_can_be_visited() -> None:
     result, messages = await validate("repair_fault", "不脱水", order_id="202409010033")
-    assert result == {"repair_fault": "不脱水"}
+    assert result == {"repair_fault": "不脱水", "repair_paid": COVERED}
     assert messages[0]["response"] == "utter_policy_repair_covered"
     assert "{" not in render(messages[0])
 
 
-async def test_tv_out_of_warranty_is_said_and_nothing_more_asked() -> None:
+async def test_tv_out_of_warranty_is_said_and_a_paid_repair_is_asked_about() -> None:
     result, messages = await validate("repair_fault", "黑屏", order_id="202201050009")
-    assert result["repair_mode"] == NOT_COVERED
-    assert messages[0]["response"] == "utter_policy_repair_out_of_warranty"
+    assert result == {"repair_fault": "黑屏"}  # repair_paid is asked next
+    assert [m["response"] for m in messages] == ["utter_policy_repair_out_of_warranty"]
+
+
+async def test_an_item_not_yet_delivered_cannot_be_repaired_at_all() -> None:
+    result, messages = await validate("repair_fault", "开不了机", order_id="202411190010")
+    assert result["repair_paid"] == DECLINED and result["repair_mode"] == NO_REPAIR
+    assert messages[0]["response"] == "utter_policy_not_delivered"
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("需要", {"repair_paid": PAID}),
+        ("好的安排一下", {"repair_paid": PAID}),
+        ("不用了", {"repair_paid": DECLINED, "repair_mode": NO_REPAIR}),
+        ("不需要", {"repair_paid": DECLINED, "repair_mode": NO_REPAIR}),
+        ("多少钱", {"repair_paid": None}),
+    ],
+)
+async def test_paid_repair_answer(answer: str, expected: dict) -> None:
+    result, _ = await validate("repair_paid", answer)
+    assert result == expected
 
 
 async def test_small_items_are_sent_in() -> None:
@@ -82,7 +113,7 @@ async def test_onsite_booking_is_stored_with_masked_contact(store: str) -> None:
     )
     slots = {
         "order_id": "202409010033", "verified_order": "202409010033", "repair_fault": "不脱水",
-        "repair_mode": ONSITE, "repair_address": "广州市天河区天河路385号8栋1203",
+        "repair_paid": COVERED, "repair_mode": ONSITE, "repair_address": "广州市天河区天河路385号8栋1203",
         "repair_slot": f"{start.isoformat()}|{(start + dt.timedelta(hours=4)).isoformat()}",
     }  # fmt: skip
     dispatcher = CollectingDispatcher()
@@ -101,11 +132,51 @@ async def test_onsite_booking_is_stored_with_masked_contact(store: str) -> None:
     assert rows == [("onsite", True)]
 
 
-async def test_not_covered_books_nothing(store: str) -> None:
+def _bookings(store: str) -> list[tuple]:
+    engine = create_engine(store, future=True)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(RepairBooking.mode, RepairBooking.covered, RepairBooking.complete_due).where(
+                RepairBooking.conversation_id == "conv-p"
+            )
+        ).all()
+    engine.dispose()
+    return [tuple(row) for row in rows]
+
+
+async def test_paid_send_in_repair_is_booked_uncovered_without_a_completion_date(
+    store: str,
+) -> None:
+    slots = {
+        "order_id": "202201050009", "verified_order": "202201050009", "repair_fault": "黑屏",
+        "repair_paid": PAID, "repair_mode": SEND_IN,
+    }  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    events = await ActionBookRepair().run(dispatcher, tracker(**slots), DOMAIN)
+    assert dispatcher.messages[0]["response"] == "utter_repair_paid_send_in_booked"
+    assert "报价" in render(dispatcher.messages[0]) and "{" not in render(dispatcher.messages[0])
+    assert {"event": "slot", "name": "job_done", "value": True, "timestamp": None} in events
+    assert _bookings(store) == [("send_in", False, None)]
+
+
+async def test_a_paid_repair_is_never_booked_for_a_covered_verdict_slot_mixup(store: str) -> None:
+    """repair_paid missing (e.g. a confused form): nothing is booked, nothing is charged."""
+    slots = {
+        "order_id": "202201050009", "verified_order": "202201050009", "repair_fault": "黑屏",
+        "repair_mode": SEND_IN,
+    }  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    await ActionBookRepair().run(dispatcher, tracker(**slots), DOMAIN)
+    assert dispatcher.messages[0]["response"] == "utter_repair_not_covered_next_steps"
+    assert _bookings(store) == []
+
+
+async def test_declined_paid_repair_books_nothing(store: str) -> None:
     slots = {
         "order_id": "202201050009",
         "verified_order": "202201050009",
-        "repair_mode": NOT_COVERED,
+        "repair_paid": DECLINED,
+        "repair_mode": NO_REPAIR,
     }
     dispatcher = CollectingDispatcher()
     events = await ActionBookRepair().run(dispatcher, tracker(**slots), DOMAIN)

@@ -19,6 +19,7 @@ from bot.cli.serve import MODEL_PATH
 from bot.config import PROJECT_ROOT
 
 STARTUP_TIMEOUT_S = 300  # the model takes ~45 s to load on 2 cores; CI machines may be slower
+TOKEN_SECRET = "e2e-sign-in-secret-" + "z" * 16  # what the shop's sign-in service would hold
 
 
 def texts(replies: list[dict]) -> str:
@@ -44,14 +45,14 @@ class BotServer:
     action_url: str
     log: Path
     database: Path
+    conversations: Path  # the tracker store's SQLite file
 
-    def say(self, sender: str, message: str) -> list[dict]:
+    def say(self, sender: str, message: str, metadata: dict | None = None) -> list[dict]:
         """Send one message over the REST channel; the bot's replies."""
-        response = requests.post(
-            f"{self.rasa_url}/webhooks/rest/webhook",
-            json={"sender": sender, "message": message},
-            timeout=60,
-        )
+        body: dict = {"sender": sender, "message": message}
+        if metadata is not None:
+            body["metadata"] = metadata
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
         response.raise_for_status()
         return response.json()
 
@@ -76,6 +77,7 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
         pytest.fail("no trained model: run 'make train' (make test trains before the e2e tests)")
     workdir = tmp_path_factory.mktemp("e2e")
     database = workdir / "e2e.db"
+    conversations = workdir / "conversations.db"
     rasa_port, action_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -83,6 +85,8 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
         "RASA_PORT": str(rasa_port),
         "ACTION_PORT": str(action_port),
         "CORS_ORIGINS": "http://localhost:8000",
+        "TRACKER_DB": str(conversations),
+        "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
     }
     for command in ("migrate", "seed"):
         subprocess.run(
@@ -103,8 +107,9 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
             start_new_session=True,
         )
     server = BotServer(
-        f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", log, database
-    )
+        f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", log, database,
+        conversations,
+    )  # fmt: skip
     try:
         _wait_until_up(process, [f"{server.rasa_url}/", f"{server.action_url}/health"], log)
         yield server

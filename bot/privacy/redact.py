@@ -1,0 +1,67 @@
+"""Redaction of stored conversation events: no full phone number, no channel credential.
+
+Works on Rasa's event dictionaries (`event.as_dict()`), so it needs nothing from Rasa and is
+easy to test. The live turn keeps the full text (ownership is checked against it); only what
+is stored or streamed afterwards is redacted.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import unicodedata
+from typing import Any
+
+from bot.identifiers import mask_phone, normalise_phone
+
+# A mainland mobile as people type it: optional +86, optional spaces or dashes (3-4-4), not
+# inside a longer run of digits (an order number).
+_PHONE_IN_TEXT = re.compile(r"(?<![\d])(?:(?:\+|00)?86[\s\-]?)?1[3-9]\d(?:[\s\-]?\d{4}){2}(?!\d)")
+REDACTED = "[redacted]"
+# Channel metadata that grants access and must not be replayable from a stored conversation.
+SECRET_METADATA_KEYS = frozenset({"customer_token", "token", "access_token", "authorization"})
+# Slots that hold order numbers, which can look like phone numbers and must stay intact.
+ORDER_SLOTS = frozenset({"order_id", "verified_order", "complaint_order"})
+
+
+def mask_phones_in(text: str) -> str:
+    """Every mobile number in `text` masked (138****8000). The text comes back NFKC-folded,
+    so full-width digits are caught too."""
+
+    def mask(match: re.Match[str]) -> str:
+        phone = normalise_phone(match.group())
+        return mask_phone(phone) if phone else match.group()
+
+    return _PHONE_IN_TEXT.sub(mask, unicodedata.normalize("NFKC", text))
+
+
+def _redact_parse_data(parse_data: dict[str, Any]) -> None:
+    if isinstance(parse_data.get("text"), str):
+        parse_data["text"] = mask_phones_in(parse_data["text"])
+    for entity in parse_data.get("entities") or []:
+        if entity.get("entity") == "phone" and isinstance(entity.get("value"), str):
+            entity["value"] = mask_phone(normalise_phone(entity["value"]) or "")
+    _redact_metadata(parse_data.get("metadata"))
+
+
+def _redact_metadata(metadata: Any) -> None:
+    if isinstance(metadata, dict):
+        for key in metadata.keys() & SECRET_METADATA_KEYS:
+            metadata[key] = REDACTED
+
+
+def redact_event(event: dict[str, Any]) -> dict[str, Any]:
+    """A copy of one serialised event with phone numbers masked and credentials removed."""
+    event = copy.deepcopy(event)
+    kind = event.get("event")
+    if kind == "user":
+        if isinstance(event.get("text"), str):
+            event["text"] = mask_phones_in(event["text"])
+        _redact_parse_data(event.get("parse_data") or {})
+        _redact_metadata(event.get("metadata"))
+    elif kind == "slot" and event.get("name") not in ORDER_SLOTS:
+        if isinstance(event.get("value"), str):
+            event["value"] = mask_phones_in(event["value"])
+    elif kind == "session_started":
+        _redact_metadata(event.get("metadata"))
+    return event

@@ -1,0 +1,93 @@
+"""Complaint tickets with their SLA deadlines, and when a complaint needs a person."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from bot.clock import shop_now
+from bot.policy import (
+    Severity,
+    complaint_deadlines,
+    configured_calendar,
+    configured_rules,
+    needs_human,
+)
+from bot.store import open_repository
+
+_CATEGORY_WORDS = [
+    ("delivery", r"快递|物流|配送|送货|驿站|签收|派送"),
+    ("refund", r"退款|退钱|到账|赔偿|补偿"),
+    ("quality", r"质量|假货|坏|破|瑕疵|次品|虚假宣传|不一样"),
+    ("service", r"客服|态度|师傅|服务|回复|不理|骂|推卸|踢皮球|敷衍"),
+]
+_ANGER = (
+    r"生气|气死|垃圾|骗子|奸商|黑心|太过分|欺诈|曝光|12315|消协|消费者协会|律师|起诉|!{2,}|！{2,}"
+)
+
+
+def complaint_category(text: str) -> str:
+    """delivery / refund / quality / service / other, from the description."""
+    for category, pattern in _CATEGORY_WORDS:
+        if re.search(pattern, text):
+            return category
+    return "other"
+
+
+def sounds_angry(text: str) -> bool:
+    """Strong words, threats to go to 12315 or court, or shouting."""
+    return re.search(_ANGER, text) is not None
+
+
+@dataclass(frozen=True)
+class ComplaintReceipt:
+    """The ticket opened, its promises, and the person it went to if it did."""
+
+    public_id: str
+    reply_due: dt.datetime
+    solution_due: dt.datetime
+    handoff_id: str | None
+
+
+def open_complaint(
+    *,
+    description: str,
+    severity: Severity,
+    order_no: str | None,
+    conversation_id: str,
+) -> ComplaintReceipt:
+    """Open a complaint ticket with its SLA deadlines; angry, serious or repeated complaints
+    also go to a person."""
+    now = shop_now()
+    rules = configured_rules()
+    with open_repository() as repo:
+        order = repo.find_order(order_no) if order_no else None
+        earlier = repo.count_complaints(order) if order else 0
+        angry = sounds_angry(description)
+        escalate = needs_human(
+            rules, severity=severity, angry=angry, earlier_complaints=earlier, asked=False
+        )
+        complaint = repo.open_complaint(
+            category=complaint_category(description),
+            severity=severity,
+            description=description,
+            deadlines=complaint_deadlines(now, rules, configured_calendar()),
+            now=now,
+            order=order,
+            escalated=escalate,
+            conversation_id=conversation_id,
+        )
+        handoff = None
+        if escalate:
+            reason = "angry" if angry else ("repeat" if earlier else "severe")
+            handoff = repo.request_handoff(
+                conversation_id=conversation_id, reason=reason, now=now, topic="complaint",
+                order=order, complaint=complaint,
+            )  # fmt: skip
+        return ComplaintReceipt(
+            public_id=complaint.public_id,
+            reply_due=complaint.reply_due,
+            solution_due=complaint.solution_due,
+            handoff_id=handoff.public_id if handoff else None,
+        )

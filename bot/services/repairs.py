@@ -1,0 +1,120 @@
+"""Repair bookings: free under warranty, or paid (quoted after inspection) when not."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.clock import shop_now
+from bot.identifiers import mask_phone
+from bot.policy import (
+    Decision,
+    Verdict,
+    check_onsite_slot,
+    configured_calendar,
+    configured_rules,
+    decide_repair,
+)
+from bot.store import InvalidRequest, open_repository
+
+# Verdicts after which a paid repair can still be offered: the goods arrived and can be fixed.
+PAID_REPAIR_VERDICTS = frozenset(
+    {Verdict.REPAIR_OUT_OF_WARRANTY, Verdict.REPAIR_NO_WARRANTY, Verdict.REPAIR_HUMAN_DAMAGE}
+)
+
+
+@dataclass(frozen=True)
+class RepairAssessment:
+    """The warranty verdict, whether a paid repair is possible, and whether a technician
+    can come to the customer."""
+
+    decision: Decision
+    onsite_possible: bool
+
+    @property
+    def paid_possible(self) -> bool:
+        """Not covered, but the goods are with the customer and can be repaired for a fee."""
+        return self.decision.verdict in PAID_REPAIR_VERDICTS
+
+
+def assess_repair(
+    order_no: str, item_id: int | None = None, today: dt.date | None = None
+) -> RepairAssessment:
+    """May the item be repaired free of charge, and how?"""
+    today = today or shop_now().date()
+    rules = configured_rules()
+    with open_repository() as repo:
+        order = repo.find_order(order_no)
+        item = repo.item_facts(repo.item_of(order, item_id))
+        decision = decide_repair(repo.order_facts(order), item, today, rules, configured_calendar())
+        return RepairAssessment(decision, item.category in rules.onsite_categories)
+
+
+def check_visit(start: dt.datetime, end: dt.datetime) -> tuple[Decision, dt.datetime, dt.datetime]:
+    """A requested visit clipped to service hours, and the policy's verdict on it."""
+    rules = configured_rules()
+    opens = start.replace(hour=rules.onsite_service_start_hour, minute=0, second=0, microsecond=0)
+    closes = opens.replace(hour=rules.onsite_service_end_hour - 1, minute=59)
+    start, end = max(start, opens), min(end, closes + dt.timedelta(minutes=1))
+    if end <= start:  # entirely outside service hours: keep it so the verdict says so
+        start, end = start, start + dt.timedelta(hours=1)
+    return check_onsite_slot(start, end, shop_now(), rules), start, end
+
+
+@dataclass(frozen=True)
+class RepairReceipt:
+    """The booking as the customer should hear it."""
+
+    public_id: str
+    product: str
+    mode: str
+    covered: bool
+    contact: str  # masked
+    respond_due: dt.date
+    complete_due: dt.date | None  # None for a paid repair: its time comes with the quote
+    slot: tuple[dt.datetime, dt.datetime] | None
+
+
+def book_repair(
+    *,
+    order_no: str,
+    fault: str,
+    mode: str,
+    conversation_id: str,
+    item_id: int | None = None,
+    paid: bool = False,
+    address: str | None = None,
+    slot: tuple[dt.datetime, dt.datetime] | None = None,
+) -> RepairReceipt:
+    """Book a repair, re-deciding the warranty: free if covered, else only with `paid` (the
+    customer agreed to a quote after inspection). The technician calls the order's phone."""
+    now = shop_now()
+    rules, calendar = configured_rules(), configured_calendar()
+    with open_repository() as repo:
+        order = repo.find_order(order_no)
+        item = repo.item_of(order, item_id)
+        decision = decide_repair(
+            repo.order_facts(order), repo.item_facts(item), now.date(), rules, calendar
+        )
+        if not decision.allowed:
+            if not (paid and decision.verdict in PAID_REPAIR_VERDICTS):
+                raise InvalidRequest(f"repair not covered: {decision.code}")
+            respond = calendar.add_working_days(now.date(), rules.repair_response_working_days)
+            decision = Decision(
+                decision.verdict, allowed=False, values={"respond_due": respond.date}
+            )
+        booking = repo.book_repair(
+            order, item, fault=fault, mode=mode, decision=decision, now=now,
+            address=address, contact_phone=order.buyer_phone if mode == "onsite" else None,
+            slot=slot, conversation_id=conversation_id,
+        )  # fmt: skip
+        return RepairReceipt(
+            public_id=booking.public_id,
+            product=item.product_name,
+            mode=mode,
+            covered=booking.covered,
+            contact=mask_phone(order.buyer_phone),
+            respond_due=booking.respond_due,
+            complete_due=booking.complete_due,
+            slot=slot,
+        )

@@ -1,0 +1,158 @@
+"""Returns, exchanges and refund-only applications for one item of a verified order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.clock import shop_now
+from bot.policy import (
+    Decision,
+    Party,
+    ReturnReason,
+    Verdict,
+    configured_calendar,
+    configured_rules,
+    decide_return,
+    refund_amount,
+    refund_schedule,
+)
+from bot.store import AfterSalesRepository, open_repository
+from bot.store.models import Order, OrderItem
+
+
+@dataclass(frozen=True)
+class ReturnReceipt:
+    """What the customer needs to know about the application just opened."""
+
+    public_id: str
+    kind: str  # return / exchange / refund_only
+    product: str
+    category: str
+    shipping_payer: str  # buyer / merchant
+    return_address: str | None
+    review_due: dt.date
+    processing_due: dt.date
+    refund_amount: Decimal | None
+    refund_working_days: int
+    estimated: bool
+
+
+def _item_refund(order: Order, item: OrderItem, *, buyer_reason: bool, shipped: bool) -> Decimal:
+    """The item's price; the order's shipping follows it only when it is the whole order
+    (returning one of several items does not undo the delivery of the others)."""
+    shipping = order.shipping_fee if len(order.items) == 1 else Decimal(0)
+    goods = item.unit_price * item.quantity
+    return refund_amount(goods, shipping, buyer_reason=buyer_reason, shipped=shipped)
+
+
+def assess_return(
+    order_no: str, reason: ReturnReason, item_id: int | None = None, today: dt.date | None = None
+) -> Decision:
+    """The policy's verdict on returning or exchanging the item today."""
+    today = today or shop_now().date()
+    with open_repository() as repo:
+        order = repo.find_order(order_no)
+        item = repo.item_facts(repo.item_of(order, item_id))
+        return decide_return(
+            repo.order_facts(order), item, reason, today, configured_rules(), configured_calendar()
+        )
+
+
+def refund_only_amount(order_no: str, item_id: int | None = None) -> Decimal:
+    """What cancelling an unshipped item refunds: all that was paid for it."""
+    with open_repository() as repo:
+        order = repo.find_order(order_no)
+        item = repo.item_of(order, item_id)
+        return _item_refund(order, item, buyer_reason=True, shipped=False)
+
+
+def open_return(
+    order_no: str,
+    kind: str,
+    reason: ReturnReason,
+    conversation_id: str,
+    item_id: int | None = None,
+) -> ReturnReceipt:
+    """Open the application the policy allows (re-deciding: slots are not trusted).
+
+    A return of an unshipped order becomes a refund-only application with its refund.
+    Raises InvalidRequest if the policy refuses or the item is not in the order.
+    """
+    now = shop_now()
+    rules, calendar = configured_rules(), configured_calendar()
+    with open_repository() as repo:
+        order = repo.find_order(order_no)
+        item = repo.item_of(order, item_id)
+        facts = repo.order_facts(order)
+        decision = decide_return(facts, repo.item_facts(item), reason, now.date(), rules, calendar)
+        if decision.verdict is Verdict.NOT_SHIPPED_REFUND_ONLY and kind == "return":
+            return _open_refund_only(repo, order, item, reason, now, conversation_id)
+        request = repo.open_request(
+            order, item, kind=kind, reason=reason, decision=decision, now=now,
+            conversation_id=conversation_id,
+        )  # fmt: skip
+        quality = reason.merchant_fault
+        return ReturnReceipt(
+            public_id=request.public_id,
+            kind=kind,
+            product=item.product_name,
+            category=item.category,
+            shipping_payer=request.shipping_payer,
+            return_address=request.return_address,
+            review_due=request.review_due,
+            processing_due=request.processing_due,
+            refund_amount=(
+                _item_refund(order, item, buyer_reason=not quality, shipped=True)
+                if kind == "return"
+                else None
+            ),
+            refund_working_days=(
+                rules.refund_working_days_quality
+                if quality
+                else rules.refund_working_days_no_quality
+            ),
+            estimated=decision.estimated,
+        )
+
+
+def _open_refund_only(
+    repo: AfterSalesRepository, order: Order, item: OrderItem, reason: ReturnReason,
+    now: dt.datetime, conversation_id: str,
+) -> ReturnReceipt:  # fmt: skip
+    rules, calendar = configured_rules(), configured_calendar()
+    today = now.date()
+    review = calendar.add_working_days(today, rules.return_review_working_days)
+    processing = calendar.add_working_days(today, rules.return_processing_working_days)
+    decision = Decision(
+        Verdict.NOT_SHIPPED_REFUND_ONLY,
+        allowed=True,
+        values={
+            "shipping_payer": Party.MERCHANT,
+            "review_due": review.date,
+            "processing_due": processing.date,
+        },
+    )
+    request = repo.open_request(
+        order, item, kind="refund_only", reason=reason, decision=decision, now=now,
+        conversation_id=conversation_id,
+    )  # fmt: skip
+    amount = _item_refund(order, item, buyer_reason=True, shipped=False)
+    schedule = refund_schedule(today, quality=False, rules=rules, calendar=calendar)
+    repo.open_refund(
+        order, amount=amount, quality_problem=False, now=now, request=request, schedule=schedule
+    )
+    return ReturnReceipt(
+        public_id=request.public_id,
+        kind="refund_only",
+        product=item.product_name,
+        category=item.category,
+        shipping_payer=Party.MERCHANT.value,
+        return_address=None,
+        review_due=review.date,
+        processing_due=processing.date,
+        refund_amount=amount,
+        refund_working_days=rules.refund_working_days_no_quality,
+        estimated=review.estimated or processing.estimated or schedule.estimated,
+    )
