@@ -62,6 +62,8 @@ def redact_event(event: dict[str, Any]) -> dict[str, Any]:
     elif kind == "slot" and event.get("name") not in ORDER_SLOTS:
         if isinstance(event.get("value"), str):
             event["value"] = mask_phones_in(event["value"])
+        else:  # session_started_metadata holds the first message's channel metadata
+            _redact_metadata(event.get("value"))
     elif kind == "session_started":
         _redact_metadata(event.get("metadata"))
     return event

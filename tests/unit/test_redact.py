@@ -46,3 +46,9 @@ def test_free_text_slots_are_masked_but_order_numbers_are_kept() -> None:
     order = redact_event({"event": "slot", "name": "order_id", "value": "13800138000"})
     assert note["value"] == "打138****8000"
     assert order["value"] == "13800138000"
+
+
+def test_session_metadata_slot_loses_the_token() -> None:
+    event = {"event": "slot", "name": "session_started_metadata",
+             "value": {"customer_token": "eyJ.secret", "channel": "app"}}  # fmt: skip
+    assert redact_event(event)["value"] == {"customer_token": "[redacted]", "channel": "app"}
