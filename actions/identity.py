@@ -78,7 +78,8 @@ def _proof_from(tracker: Tracker, text: str) -> str:
 
 
 class OrderOwnershipValidation(FormValidationAction, ABC):
-    """validate_order_id and validate_phone for forms that show an order's details."""
+    """validate_order_id, validate_phone and validate_order_item for forms that show an
+    order's details."""
 
     @abstractmethod
     def name(self) -> str:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 from rasa_sdk import Tracker
+from sqlalchemy import create_engine
 
 from bot.config import PROJECT_ROOT, get_settings
 from bot.policy import WorkCalendar, configured_calendar, configured_rules
@@ -30,6 +31,15 @@ def tracker(sender: str = "test-user", intent: str = "greet", **latest: Any) -> 
     """A tracker whose latest message has `intent` and any other parse data given."""
     message = {"intent": {"name": intent, "confidence": 1.0}, "entities": [], **latest}
     return Tracker(sender, {}, message, [], False, None, {}, "")
+
+
+def fetch_rows(url: str, statement: Any) -> list[tuple]:
+    """Run one SELECT against the test store and return plain tuples."""
+    engine = create_engine(url, future=True)
+    with engine.connect() as conn:
+        rows = [tuple(row) for row in conn.execute(statement).all()]
+    engine.dispose()
+    return rows
 
 
 def _clear_caches() -> None:

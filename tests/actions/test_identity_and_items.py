@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from actions.detours import ActionSwitchJob
 from actions.identity import SIGNED_IN, ActionAskOrderId, ActionAskOrderItem, match_item
@@ -18,7 +18,7 @@ from bot.config import get_settings
 from bot.customer_tokens import issue_token
 from bot.services import OrderLine
 from bot.store.models import AfterSalesRequest, Customer
-from tests.actions.conftest import DOMAIN, render
+from tests.actions.conftest import DOMAIN, fetch_rows, render
 
 SECRET = "test-secret-" + "x" * 24
 TWO_ITEMS = "202411170012"  # 羽绒服 599.00 + 羊毛围巾 99.00, shipping 12.00, 张伟
@@ -34,10 +34,7 @@ def demo_orders(demo_store: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def customer_id(store: str, phone: str) -> str:
-    engine = create_engine(store, future=True)
-    with engine.connect() as conn:
-        found = conn.execute(select(Customer.id).where(Customer.phone == phone)).scalar_one()
-    engine.dispose()
+    [(found,)] = fetch_rows(store, select(Customer.id).where(Customer.phone == phone))
     return str(found)
 
 
@@ -148,14 +145,12 @@ async def test_returning_one_item_of_two_refunds_that_item_only(store: str) -> N
     await ActionSubmitReturn().run(dispatcher, form_tracker(slots), DOMAIN)
     text = render(dispatcher.messages[0])
     assert "羊毛围巾" in text and "99.00元" in text  # the scarf, no share of the shipping
-    engine = create_engine(store, future=True)
-    with engine.connect() as conn:
-        kinds = conn.execute(
-            select(AfterSalesRequest.kind, AfterSalesRequest.item_id).where(
-                AfterSalesRequest.conversation_id == "conv-i"
-            )
-        ).all()
-    engine.dispose()
+    kinds = fetch_rows(
+        store,
+        select(AfterSalesRequest.kind, AfterSalesRequest.item_id).where(
+            AfterSalesRequest.conversation_id == "conv-i"
+        ),
+    )
     assert kinds == [("return", int(result["order_item"]))]
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from actions.repairs import (
     COVERED,
@@ -23,7 +23,7 @@ from actions.repairs import (
     ValidateRepairForm,
 )
 from bot.store.models import RepairBooking
-from tests.actions.conftest import DOMAIN, render
+from tests.actions.conftest import DOMAIN, fetch_rows, render
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -121,27 +121,16 @@ async def test_onsite_booking_is_stored_with_masked_contact(store: str) -> None:
     text = render(dispatcher.messages[0])
     assert dispatcher.messages[0]["response"] == "utter_repair_onsite_booked"
     assert "137****7000" in text and "14:00–18:00" in text and "RP" in text
-    engine = create_engine(store, future=True)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(RepairBooking.mode, RepairBooking.covered).where(
-                RepairBooking.conversation_id == "conv-p"
-            )
-        ).all()
-    engine.dispose()
-    assert rows == [("onsite", True)]
+    assert [row[:2] for row in _bookings(store)] == [("onsite", True)]
 
 
 def _bookings(store: str) -> list[tuple]:
-    engine = create_engine(store, future=True)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(RepairBooking.mode, RepairBooking.covered, RepairBooking.complete_due).where(
-                RepairBooking.conversation_id == "conv-p"
-            )
-        ).all()
-    engine.dispose()
-    return [tuple(row) for row in rows]
+    return fetch_rows(
+        store,
+        select(RepairBooking.mode, RepairBooking.covered, RepairBooking.complete_due).where(
+            RepairBooking.conversation_id == "conv-p"
+        ),
+    )
 
 
 async def test_paid_send_in_repair_is_booked_uncovered_without_a_completion_date(
