@@ -28,8 +28,10 @@ def blind() -> ModelReport:
     return evaluate(MODEL_PATH, load_examples(SPLITS / "test_nlu_blind.yml"), "blind")
 
 
-# Regression guards at the level reached (reports/nlu.md), not the targets: the target is
+# Regression guards below the level reached (reports/nlu.md), not the targets: the target is
 # 0.95 accuracy on data nobody tuned against, which the blind split does not reach yet.
+# Retraining the same data moves blind accuracy by about ±0.02 (TensorFlow on several
+# threads is not deterministic even with random_seed), so the guards leave that margin.
 HELD_OUT_ACCURACY = 0.93
 HELD_OUT_MACRO_F1 = 0.93
 BLIND_ACCURACY = 0.88
