@@ -1,5 +1,5 @@
 """维修预约: ownership → item → fault → warranty (or a paid repair) → on-site or send-in →
-address and time → booking."""
+address, time and contact phone → booking."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from actions.answers import yes_or_no
 from actions.identity import OrderOwnershipValidation, chosen_item, is_verified
 from actions.policy_text import decision_values, readable
 from bot.config import get_settings
+from bot.identifiers import find_phone, normalise_phone
 from bot.nlp.extract import extract_times
 from bot.nlp.normalise import normalise
 from bot.policy import configured_rules
@@ -27,12 +28,15 @@ logger = logging.getLogger(__name__)
 
 ONSITE, SEND_IN, NO_REPAIR, NO_VISIT = "onsite", "send_in", "none", "-"
 COVERED, PAID, DECLINED = "covered", "yes", "no"  # values of repair_paid
+ORDER_PHONE = "order"  # repair_contact: call the phone on the order
 MIN_FAULT_CHARS = 2
 MIN_ADDRESS_CHARS = 8
 FORM_SLOTS = (
     "phone", "order_item", "repair_fault", "repair_paid", "repair_mode", "repair_address",
-    "repair_slot",
+    "repair_slot", "repair_contact",
 )  # fmt: skip
+VISIT_SLOTS = ("repair_address", "repair_slot", "repair_contact")
+_SAME_PHONE = re.compile(r"下单|原来|这个号|同一个|就用|不用换|可以|好的|行|嗯|对")
 _ONSITE_WORDS = re.compile(r"上门|来家|到家|派人|师傅来")
 _SEND_IN_WORDS = re.compile(r"寄|送修|送过去|自己送")
 
@@ -56,10 +60,10 @@ class ValidateRepairForm(OrderOwnershipValidation):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[str]:  # fmt: skip
-        """No address or time for a send-in repair or when no repair will be booked."""
+        """No address, time or contact for a send-in repair or when no repair is booked."""
         slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
         if tracker.get_slot("repair_mode") in (SEND_IN, NO_REPAIR):
-            slots = [s for s in slots if s not in ("repair_address", "repair_slot")]
+            slots = [s for s in slots if s not in VISIT_SLOTS]
         return slots
 
     async def validate_repair_fault(
@@ -145,6 +149,24 @@ class ValidateRepairForm(OrderOwnershipValidation):
             return {"repair_slot": None}
         return {"repair_slot": f"{start.isoformat()}|{end.isoformat()}"}
 
+    async def validate_repair_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """The order's phone, or another mainland mobile the technician should call."""
+        text = normalise(str(value))
+        phones = [
+            str(e["value"])
+            for e in tracker.latest_message.get("entities", [])
+            if e.get("entity") == "phone"
+        ]
+        phone = normalise_phone(phones[0]) if phones else find_phone(text)
+        if phone:
+            return {"repair_contact": phone}
+        if text == ORDER_PHONE or _SAME_PHONE.search(text):
+            return {"repair_contact": ORDER_PHONE}
+        dispatcher.utter_message(response="utter_invalid_repair_contact")
+        return {"repair_contact": None}
+
 
 class ActionAskRepairSlot(Action):
     """Ask for a visiting time, quoting the service hours from the policy."""
@@ -159,6 +181,12 @@ class ActionAskRepairSlot(Action):
             response="utter_ask_repair_slot_hours", **configured_rules().template_values()
         )
         return []
+
+
+def _contact(tracker: Tracker) -> str | None:
+    """The phone the technician should call, if the customer named one other than the order's."""
+    contact = tracker.get_slot("repair_contact")
+    return None if contact in (None, ORDER_PHONE) else contact
 
 
 class ActionBookRepair(Action):
@@ -188,6 +216,7 @@ class ActionBookRepair(Action):
                 conversation_id=tracker.sender_id, item_id=chosen_item(tracker),
                 paid=tracker.get_slot("repair_paid") == PAID,
                 address=tracker.get_slot("repair_address"), slot=slot,
+                contact_phone=_contact(tracker),
             )  # fmt: skip
         except StoreError as exc:
             logger.error("could not book a repair: %s", type(exc).__name__)

@@ -8,6 +8,9 @@ import unicodedata
 ORDER_NO_RE = re.compile(r"(?:[A-Z]{1,4})?\d{10,20}")
 MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 _SEPARATORS = re.compile(r"[\s\-()（）]+")
+# A mainland mobile inside free text: optional +86, optional spaces or dashes (3-4-4), not
+# part of a longer run of digits such as an order number.
+PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:(?:\+|00)?86[\s\-]?)?1[3-9]\d(?:[\s\-]?\d{4}){2}(?!\d)")
 
 
 def _fold(text: str) -> str:
@@ -29,6 +32,12 @@ def normalise_phone(text: str) -> str | None:
             folded = folded[len(prefix) :]
             break
     return folded if MOBILE_RE.fullmatch(folded) else None
+
+
+def find_phone(text: str) -> str | None:
+    """The first mainland mobile written anywhere in `text`, in its 11-digit form."""
+    match = PHONE_IN_TEXT.search(unicodedata.normalize("NFKC", text))
+    return normalise_phone(match.group()) if match else None
 
 
 def normalise_last4(text: str) -> str | None:

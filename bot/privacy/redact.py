@@ -12,11 +12,8 @@ import re
 import unicodedata
 from typing import Any
 
-from bot.identifiers import mask_phone, normalise_phone
+from bot.identifiers import PHONE_IN_TEXT, mask_phone, normalise_phone
 
-# A mainland mobile as people type it: optional +86, optional spaces or dashes (3-4-4), not
-# inside a longer run of digits (an order number).
-_PHONE_IN_TEXT = re.compile(r"(?<![\d])(?:(?:\+|00)?86[\s\-]?)?1[3-9]\d(?:[\s\-]?\d{4}){2}(?!\d)")
 REDACTED = "[redacted]"
 # Channel metadata that grants access and must not be replayable from a stored conversation.
 SECRET_METADATA_KEYS = frozenset({"customer_token", "token", "access_token", "authorization"})
@@ -32,7 +29,7 @@ def mask_phones_in(text: str) -> str:
         phone = normalise_phone(match.group())
         return mask_phone(phone) if phone else match.group()
 
-    return _PHONE_IN_TEXT.sub(mask, unicodedata.normalize("NFKC", text))
+    return PHONE_IN_TEXT.sub(mask, unicodedata.normalize("NFKC", text))
 
 
 def _redact_parse_data(parse_data: dict[str, Any]) -> None:

@@ -85,9 +85,11 @@ def book_repair(
     paid: bool = False,
     address: str | None = None,
     slot: tuple[dt.datetime, dt.datetime] | None = None,
+    contact_phone: str | None = None,
 ) -> RepairReceipt:
     """Book a repair, re-deciding the warranty: free if covered, else only with `paid` (the
-    customer agreed to a quote after inspection). The technician calls the order's phone."""
+    customer agreed to a quote after inspection). A visiting technician calls `contact_phone`,
+    or the order's phone when none is given."""
     now = shop_now()
     rules, calendar = configured_rules(), configured_calendar()
     with open_repository() as repo:
@@ -103,9 +105,10 @@ def book_repair(
             decision = Decision(
                 decision.verdict, allowed=False, values={"respond_due": respond.date}
             )
+        contact = contact_phone or order.buyer_phone
         booking = repo.book_repair(
             order, item, fault=fault, mode=mode, decision=decision, now=now,
-            address=address, contact_phone=order.buyer_phone if mode == "onsite" else None,
+            address=address, contact_phone=contact if mode == "onsite" else None,
             slot=slot, conversation_id=conversation_id,
         )  # fmt: skip
         return RepairReceipt(
@@ -113,7 +116,7 @@ def book_repair(
             product=item.product_name,
             mode=mode,
             covered=booking.covered,
-            contact=mask_phone(order.buyer_phone),
+            contact=mask_phone(contact),
             respond_due=booking.respond_due,
             complete_due=booking.complete_due,
             slot=slot,

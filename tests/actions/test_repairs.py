@@ -17,6 +17,7 @@ from actions.repairs import (
     DECLINED,
     NO_REPAIR,
     ONSITE,
+    ORDER_PHONE,
     PAID,
     SEND_IN,
     ActionBookRepair,
@@ -171,3 +172,34 @@ async def test_declined_paid_repair_books_nothing(store: str) -> None:
     events = await ActionBookRepair().run(dispatcher, tracker(**slots), DOMAIN)
     assert dispatcher.messages[0]["response"] == "utter_repair_not_covered_next_steps"
     assert {"event": "slot", "name": "job_done", "value": False, "timestamp": None} in events
+
+
+@pytest.mark.parametrize(
+    ("answer", "contact"),
+    [("用下单手机号", ORDER_PHONE), ("就用这个号吧", ORDER_PHONE), ("打139 1234 5678", "13912345678"),
+     ("+86 13912345678", "13912345678"), ("找我", None), ("1391234", None)],
+)  # fmt: skip
+async def test_contact_phone(answer: str, contact: str | None) -> None:
+    result, messages = await validate("repair_contact", answer)
+    assert result == {"repair_contact": contact}
+    assert bool(messages) == (contact is None)
+
+
+async def test_onsite_booking_calls_the_contact_given(store: str) -> None:
+    start = (dt.datetime.now(SHANGHAI) + dt.timedelta(days=2)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    slots = {
+        "order_id": "202409010033", "verified_order": "202409010033", "repair_fault": "漏水",
+        "repair_paid": COVERED, "repair_mode": ONSITE, "repair_address": "广州市天河区天河路385号",
+        "repair_slot": f"{start.isoformat()}|{(start + dt.timedelta(hours=3)).isoformat()}",
+        "repair_contact": "13912345678",
+    }  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    await ActionBookRepair().run(dispatcher, tracker(**slots), DOMAIN)
+    assert "139****5678" in render(dispatcher.messages[0])
+    contacts = fetch_rows(
+        store,
+        select(RepairBooking.contact_phone).where(RepairBooking.conversation_id == "conv-p"),
+    )
+    assert contacts == [("13912345678",)]

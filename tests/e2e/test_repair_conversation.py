@@ -1,4 +1,5 @@
-"""An on-site repair booked over REST with a time said in Chinese; the booking afterwards."""
+"""An on-site repair booked over REST with a time said in Chinese and another contact phone;
+the booking afterwards, and no full phone in the stored conversation."""
 
 from __future__ import annotations
 
@@ -21,12 +22,19 @@ def test_onsite_repair_for_tomorrow_afternoon(bot_server: BotServer) -> None:
     assert "保修期内" in covered and "上门" in covered
     assert "地址" in texts(bot_server.say(me, "上门维修"))
     assert "时间" in texts(bot_server.say(me, "广州市天河区天河路385号8栋1203"))
-    booked = texts(bot_server.say(me, "明天下午"))
+    assert "手机号" in texts(bot_server.say(me, "明天下午"))
+    booked = texts(bot_server.say(me, "别打下单那个,打我老婆的 139-1234-5678"))
     booking = re.search(r"RP\d{8}-\d{4}", booked)
-    assert booking and "137****7000" in booked and "整体满意度" in booked
+    assert booking and "139****5678" in booked and "整体满意度" in booked
     with sqlite3.connect(bot_server.database) as conn:
         rows = conn.execute(
-            "select public_id, mode, covered, address from repair_bookings where conversation_id = ?",
+            "select public_id, mode, covered, address, contact_phone from repair_bookings "
+            "where conversation_id = ?",
             (me,),
         ).fetchall()
-    assert rows == [(booking.group(), "onsite", 1, "广州市天河区天河路385号8栋1203")]
+    assert rows == [(booking.group(), "onsite", 1, "广州市天河区天河路385号8栋1203", "13912345678")]
+    with sqlite3.connect(bot_server.conversations) as conn:
+        stored = [row[0] for row in conn.execute(
+            "select data from events where sender_id = ?", (me,)
+        )]  # fmt: skip
+    assert not any("13912345678" in e or "139-1234-5678" in e for e in stored)

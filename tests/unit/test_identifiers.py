@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.identifiers import mask_phone, normalise_last4, normalise_order_no, normalise_phone
+from bot.identifiers import (
+    find_phone,
+    mask_phone,
+    normalise_last4,
+    normalise_order_no,
+    normalise_phone,
+)
 
 
 @pytest.mark.parametrize(
@@ -47,3 +53,12 @@ def test_last4_and_mask() -> None:
     assert normalise_last4("800") is None
     assert mask_phone("13800138000") == "138****8000"
     assert "0013" not in mask_phone("13800138000")
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [("打我老婆的 139-1234-5678", "13912345678"), ("电话+8613912345678谢谢", "13912345678"),
+     ("订单202411150003", None), ("尾号5678", None)],
+)  # fmt: skip
+def test_find_phone(text: str, phone: str | None) -> None:
+    assert find_phone(text) == phone
