@@ -95,12 +95,16 @@ class OrderOwnershipValidation(FormValidationAction, ABC):
         """An order already verified in this conversation needs no second proof, and an
         order of one item needs no question about which."""
         slots = list(domain_slots)
-        order = tracker.get_slot("order_id")
-        if order and order == tracker.get_slot("verified_order"):
+        verified = is_verified(tracker)
+        if verified:
             slots.remove("phone")
-        if "order_item" in slots and order and not tracker.get_slot("order_item"):
+        if "order_item" in slots and not tracker.get_slot("order_item"):
+            # Until ownership is proved the phone is asked first, so the items need no look-up.
             locked = tracker.get_slot("phone") == LOCKED
-            if locked or len(await asyncio.to_thread(order_lines, order)) <= 1:
+            if locked or (
+                verified
+                and len(await asyncio.to_thread(order_lines, tracker.get_slot("order_id"))) <= 1
+            ):
                 slots.remove("order_item")
         return slots
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -55,6 +56,17 @@ class BotServer:
         response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
         response.raise_for_status()
         return response.json()
+
+    def rows(self, sql: str, *args: object) -> list[tuple]:
+        """Rows of one query against the order and ticket store."""
+        with sqlite3.connect(self.database) as conn:
+            return conn.execute(sql, args).fetchall()
+
+    def stored_events(self, sender: str) -> list[str]:
+        """The serialised events the tracker store holds for one conversation."""
+        with sqlite3.connect(self.conversations) as conn:
+            rows = conn.execute("select data from events where sender_id = ?", (sender,))
+            return [row[0] for row in rows]
 
 
 def _wait_until_up(process: subprocess.Popen, urls: list[str], log: Path) -> None:

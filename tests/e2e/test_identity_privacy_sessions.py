@@ -15,18 +15,6 @@ from tests.e2e.conftest import TOKEN_SECRET, BotServer, texts
 pytestmark = pytest.mark.e2e
 
 
-def stored_events(server: BotServer, sender: str) -> list[str]:
-    """The serialised events the tracker store holds for one conversation."""
-    with sqlite3.connect(server.conversations) as conn:
-        rows = conn.execute("select data from events where sender_id = ?", (sender,)).fetchall()
-    return [row[0] for row in rows]
-
-
-def one(server: BotServer, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(server.database) as conn:
-        return conn.execute(sql, args).fetchall()
-
-
 def test_one_item_of_two_is_returned_and_the_phone_is_not_stored(bot_server: BotServer) -> None:
     me = "e2e-two-items"
     assert "订单号" in texts(bot_server.say(me, "我想退货"))
@@ -38,32 +26,31 @@ def test_one_item_of_two_is_returned_and_the_phone_is_not_stored(bot_server: Bot
     assert "确认" in texts(bot_server.say(me, "不想要了"))
     created = texts(bot_server.say(me, "确认"))
     assert "羊毛围巾" in created and "99.00元" in created
-    assert one(
-        bot_server,
+    assert bot_server.rows(
         "select r.kind, i.product_name from after_sales_requests r "
         "join order_items i on i.id = r.item_id where r.conversation_id = ?",
         me,
     ) == [("return", "羊毛围巾")]
-    events = "\n".join(stored_events(bot_server, me))
+    events = "\n".join(bot_server.stored_events(me))
     assert "13800138000" not in events and "138****8000" in events
 
 
 def test_a_signed_in_customer_picks_an_order_and_skips_the_phone(bot_server: BotServer) -> None:
     me = "e2e-signed-in"
-    li_na = one(bot_server, "select id from customers where phone = '13900139000'")[0][0]
+    li_na = bot_server.rows("select id from customers where phone = '13900139000'")[0][0]
     signed_in = {"customer_token": issue_token(str(li_na), TOKEN_SECRET)}
     asked = bot_server.say(me, "帮我查下退款到哪了", metadata=signed_in)
     payloads = [b["payload"] for b in asked[-1].get("buttons", [])]
     assert any("202411020007" in p for p in payloads)
     status = texts(bot_server.say(me, '/inform{"order_id":"202411020007"}', metadata=signed_in))
     assert "手机号" not in status and "299.00" in status
-    events = "\n".join(stored_events(bot_server, me))
+    events = "\n".join(bot_server.stored_events(me))
     assert signed_in["customer_token"] not in events and "[redacted]" in events
 
 
 def test_someone_elses_token_does_not_open_an_order(bot_server: BotServer) -> None:
     me = "e2e-other-token"
-    zhang = one(bot_server, "select id from customers where phone = '13800138000'")[0][0]
+    zhang = bot_server.rows("select id from customers where phone = '13800138000'")[0][0]
     token = {"customer_token": issue_token(str(zhang), TOKEN_SECRET)}
     bot_server.say(me, "查退款进度", metadata=token)
     reply = texts(bot_server.say(me, "202411020007", metadata=token))  # 李娜's order
@@ -80,7 +67,7 @@ def test_switching_from_return_to_exchange_midway(bot_server: BotServer) -> None
     bot_server.say(me, "颜色不喜欢")
     created = texts(bot_server.say(me, "确认"))
     assert re.search(r"EX\d{8}-\d{4}", created)
-    kinds = one(bot_server, "select kind from after_sales_requests where conversation_id = ?", me)
+    kinds = bot_server.rows("select kind from after_sales_requests where conversation_id = ?", me)
     assert kinds == [("exchange",)]
 
 
@@ -94,7 +81,7 @@ def test_out_of_warranty_tv_gets_a_paid_repair(bot_server: BotServer) -> None:
     assert "上门" in texts(bot_server.say(me, "需要"))
     booked = texts(bot_server.say(me, "寄回维修"))
     assert "付费寄修" in booked and "报价" in booked
-    rows = one(bot_server, "select covered from repair_bookings where conversation_id = ?", me)
+    rows = bot_server.rows("select covered from repair_bookings where conversation_id = ?", me)
     assert rows == [(0,)]
 
 
@@ -119,5 +106,5 @@ def test_a_conversation_silent_for_over_30_minutes_starts_clean(bot_server: BotS
     _age_conversation(bot_server, me, 31 * 60)
     fresh = texts(bot_server.say(me, "查一下退款进度"))
     assert "订单号" in fresh and "手机号" not in fresh  # no form, no order carried over
-    sessions = sum('"session_started"' in e for e in stored_events(bot_server, me))
+    sessions = sum('"session_started"' in e for e in bot_server.stored_events(me))
     assert sessions == 2

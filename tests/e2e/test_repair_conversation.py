@@ -4,7 +4,6 @@ the booking afterwards, and no full phone in the stored conversation."""
 from __future__ import annotations
 
 import re
-import sqlite3
 
 import pytest
 
@@ -26,15 +25,11 @@ def test_onsite_repair_for_tomorrow_afternoon(bot_server: BotServer) -> None:
     booked = texts(bot_server.say(me, "别打下单那个,打我老婆的 139-1234-5678"))
     booking = re.search(r"RP\d{8}-\d{4}", booked)
     assert booking and "139****5678" in booked and "整体满意度" in booked
-    with sqlite3.connect(bot_server.database) as conn:
-        rows = conn.execute(
-            "select public_id, mode, covered, address, contact_phone from repair_bookings "
-            "where conversation_id = ?",
-            (me,),
-        ).fetchall()
+    rows = bot_server.rows(
+        "select public_id, mode, covered, address, contact_phone from repair_bookings "
+        "where conversation_id = ?",
+        me,
+    )
     assert rows == [(booking.group(), "onsite", 1, "广州市天河区天河路385号8栋1203", "13912345678")]
-    with sqlite3.connect(bot_server.conversations) as conn:
-        stored = [row[0] for row in conn.execute(
-            "select data from events where sender_id = ?", (me,)
-        )]  # fmt: skip
+    stored = bot_server.stored_events(me)
     assert not any("13912345678" in e or "139-1234-5678" in e for e in stored)
