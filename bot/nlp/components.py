@@ -26,11 +26,16 @@ from bot.config import get_settings
 from bot.identifiers import normalise_order_no, normalise_phone
 from bot.nlp.extract import Entity, extract_all, warm_up
 from bot.nlp.normalise import normalise
+from bot.nlp.typos import correct_typos
+
+
+def _canonical(text: str) -> str:
+    return correct_typos(normalise(text))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
 class ChineseNormaliser(GraphComponent):
-    """Traditional → simplified, full → half width, punctuation and emoji tidied."""
+    """Traditional → simplified, full → half width, punctuation and emoji tidied, typos repaired."""
 
     @classmethod
     def create(
@@ -47,7 +52,7 @@ class ChineseNormaliser(GraphComponent):
         """Train on the same spelling the model will see at prediction time."""
         for example in training_data.training_examples:
             if example.get(TEXT):
-                example.set(TEXT, normalise(example.get(TEXT)))
+                example.set(TEXT, _canonical(example.get(TEXT)))
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -55,7 +60,7 @@ class ChineseNormaliser(GraphComponent):
         for message in messages:
             text = message.get(TEXT)
             if isinstance(text, str):
-                message.set(TEXT, normalise(text))
+                message.set(TEXT, _canonical(text))
         return messages
 
 

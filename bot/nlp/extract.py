@@ -107,6 +107,9 @@ def extract_ratings(text: str) -> list[Entity]:
 _WEEKDAY = re.compile(r"(?:周|星期|礼拜)[一二三四五六日天]")
 _BARE_DAY = re.compile(r"[一二两三四五六七八九十\d]{1,3}号")  # '小一号' is a size, not the 1st
 _SIZE_WORDS = "大小加换码"
+# '文三路1号', '3号楼': house numbers in an address, not days of the month.
+_ADDRESS_BEFORE = "路街道巷弄村"
+_ADDRESS_AFTER = "楼栋幢院室铺"
 _PART_OF_DAY_GREETING = re.compile(r"(?:早上|上午|中午|下午|晚上)好")
 _NOT_BOOKABLE = {"现在", "目前", "刚才", "刚刚", "当时"}
 
@@ -116,8 +119,11 @@ def _not_a_time(text: str, start: int, end: int) -> bool:
     expression = text[start:end]
     if expression in _NOT_BOOKABLE:
         return True
-    if _BARE_DAY.fullmatch(expression) and start > 0 and text[start - 1] in _SIZE_WORDS:
-        return True
+    if _BARE_DAY.fullmatch(expression):
+        before = text[start - 1] if start > 0 else ""
+        after = text[end] if end < len(text) else ""
+        if before and before in _SIZE_WORDS + _ADDRESS_BEFORE or after and after in _ADDRESS_AFTER:
+            return True
     return bool(_PART_OF_DAY_GREETING.match(text, start))
 
 

@@ -1,4 +1,4 @@
-"""The NLU vocabulary from lexicon.yml: products with aliases, categories, after-sales terms."""
+"""The NLU vocabulary from lexicon.yml: products, categories, after-sales terms, synonym groups."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ class Lexicon:
 
     product_aliases: dict[str, str]  # alias (lower case) → canonical product or category
     terms: tuple[str, ...]
+    concepts: dict[str, str]  # word (lower case) → its synonym group's tag, e.g. 货款 → <钱>
 
     @property
     def words(self) -> set[str]:
         """Every word jieba must keep whole."""
-        return set(self.product_aliases) | set(self.terms)
+        return set(self.product_aliases) | set(self.terms) | set(self.concepts)
 
 
 @lru_cache(maxsize=1)
@@ -34,4 +35,5 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
             aliases[alias.lower()] = canonical
     for category in raw["categories"]:
         aliases[category.lower()] = category
-    return Lexicon(aliases, tuple(str(t).lower() for t in raw["terms"]))
+    concepts = {str(word).lower(): tag for tag, words in raw["concepts"].items() for word in words}
+    return Lexicon(aliases, tuple(str(t).lower() for t in raw["terms"]), concepts)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 import jieba
 import spacy
@@ -33,14 +34,21 @@ _WHOLE = re.compile(rf"(?<![a-z0-9])(?:{PHONE_PATTERN}|{ORDER_PATTERN})(?![a-z0-
 jieba.setLogLevel(60)  # jieba prints its dictionary loading at INFO on every start
 
 
+@lru_cache(maxsize=1)
+def segmenter() -> jieba.Tokenizer:
+    """The one jieba instance of the process, with the lexicon's words kept whole."""
+    tokenizer = jieba.Tokenizer()
+    for word in sorted(load_lexicon().words):
+        tokenizer.add_word(word, freq=200000)
+    return tokenizer
+
+
 class JiebaTokenizer:
-    """Callable spaCy tokenizer; holds its own jieba instance, not the global one."""
+    """Callable spaCy tokenizer on the shared `segmenter()`, not jieba's global instance."""
 
     def __init__(self, vocab: Vocab) -> None:
         self.vocab = vocab
-        self._jieba = jieba.Tokenizer()
-        for word in sorted(load_lexicon().words):
-            self._jieba.add_word(word, freq=200000)
+        self._jieba = segmenter()
 
     def _pieces(self, text: str) -> Iterator[str]:
         position = 0
@@ -76,16 +84,24 @@ def create_tokenizer() -> Callable[[Language], JiebaTokenizer]:
 
 # What an entity's tokens are called in the intent features. Rasa's count-vector featurizers
 # read token lemmas, so '202411020007这个单退款好了吗' is learned as '<订单号>这个单退款好了吗':
-# the digits of one customer's order say nothing about what any customer wants.
+# the digits of one customer's order say nothing about what any customer wants. Synonyms are
+# read as their group's tag (lexicon.yml `concepts`), so 货款何时到账 is learned like 钱啥时候到账.
 PLACEHOLDERS = {"order_id": "<订单号>", "phone": "<手机号>", "product": "<商品>"}
 NUMBER_PLACEHOLDER = "<数字>"
 
 
+def _lemma(text: str, concepts: dict[str, str]) -> str:
+    if text in concepts:
+        return concepts[text]
+    return NUMBER_PLACEHOLDER if text.isdigit() else text
+
+
 @Language.component("aftersales_placeholders")
 def set_placeholder_lemmas(doc: Doc) -> Doc:
-    """Give entity tokens and bare numbers placeholder lemmas; other lemmas are the text."""
+    """Entity tokens, synonyms and bare numbers get placeholder lemmas; others keep their text."""
+    concepts = load_lexicon().concepts
     for token in doc:
-        token.lemma_ = NUMBER_PLACEHOLDER if token.text.isdigit() else token.text
+        token.lemma_ = _lemma(token.text, concepts)
     for span in doc.ents:
         for token in span:
             token.lemma_ = PLACEHOLDERS.get(span.label_, token.text)

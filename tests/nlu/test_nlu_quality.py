@@ -28,13 +28,12 @@ def blind() -> ModelReport:
     return evaluate(MODEL_PATH, load_examples(SPLITS / "test_nlu_blind.yml"), "blind")
 
 
-# Regression guards below the level reached (reports/nlu.md), not the targets: the target is
-# 0.95 accuracy on data nobody tuned against, which the blind split does not reach yet.
-# Retraining the same data moves blind accuracy by about ±0.02 (TensorFlow on several
-# threads is not deterministic even with random_seed), so the guards leave that margin.
-HELD_OUT_ACCURACY = 0.93
+# The issue's targets. The intent classifier is deterministic (same data, same model), so
+# the guards need no margin for run-to-run noise; the blind split was written in batches, each
+# after a change and scored before anything was tuned, so it estimates what a new customer sees.
+HELD_OUT_ACCURACY = 0.95
 HELD_OUT_MACRO_F1 = 0.93
-BLIND_ACCURACY = 0.88
+BLIND_ACCURACY = 0.95
 
 
 def test_intents_on_the_held_out_split(held_out: ModelReport) -> None:
@@ -56,7 +55,7 @@ def test_traditional_characters_score_as_well_as_simplified(held_out: ModelRepor
 
 
 def test_blind_split_does_not_regress(blind: ModelReport) -> None:
-    """Written after the last data change and never tuned against: a guard, not a target."""
+    """Written after the changes it measures and never tuned against."""
     assert blind.intent_accuracy >= BLIND_ACCURACY
 
 

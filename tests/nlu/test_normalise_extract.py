@@ -70,6 +70,16 @@ def test_products_map_to_the_catalogue_and_lemmas_hide_identifiers(nlp) -> None:
     assert [t.lemma_ for t in doc] == ["<订单号>", "的", "<商品>", "等", "了", "<数字>", "天"]
 
 
+def test_synonyms_share_their_group_tag_as_lemma(nlp) -> None:
+    lemmas = [t.lemma_ for t in nlp("我那笔货款何时到账")]
+    assert lemmas == [t.lemma_ for t in nlp("我的钱什么时候到账")]
+    assert "<钱>" in lemmas and "<何时>" in lemmas
+
+
+def test_a_number_in_a_synonym_group_is_not_a_bare_number(nlp) -> None:
+    assert "<投诉>" in [t.lemma_ for t in nlp("我要打12315")]
+
+
 @pytest.mark.parametrize(
     ("text", "value"),
     [("退款129元", "129.00"), ("¥89.5", "89.50"), ("一百二十九块钱", "129.00"), ("退款", None)],
@@ -108,7 +118,16 @@ def test_times_prefer_the_future(text: str, start: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["换小一号", "早上好", "现在下单有优惠吗", "等了三天", "订单202411150003"]
+    "text",
+    [
+        "换小一号",
+        "地址:杭州市西湖区文三路1号",
+        "3号楼2单元",
+        "早上好",
+        "现在下单有优惠吗",
+        "等了三天",
+        "订单202411150003",
+    ],
 )
 def test_things_that_are_not_times(text: str) -> None:
     assert extract_times(normalise(text), NOW) == []
