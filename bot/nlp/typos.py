@@ -52,6 +52,8 @@ def correct_typos(text: str) -> str:
     known = segmenter().FREQ
     boundaries = {end for _, _, end in segmenter().tokenize(text)} | {0}
     syllables = _syllables(text)
+    if len(syllables) != len(text):  # a character pypinyin split or merged: leave it be
+        return text
     chars = list(text)
     position = 0
     while position < len(chars):
