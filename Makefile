@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lock lint check-deps unit validate train rasa-test e2e eval-nlu test migrate seed run shell clean
+.PHONY: help setup lock lint types check-deps unit validate train rasa-test e2e eval-nlu test migrate seed run shell clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ lint: setup ## ruff: lint and format check
 	$(BIN)/ruff check bot actions tests
 	$(BIN)/ruff format --check bot actions tests
 
+types: setup ## mypy: type check of bot/ and actions/ (settings in pyproject.toml)
+	$(BIN)/mypy
+
 check-deps: setup ## pip check: no dependency may break Rasa's pins
 	$(PY) -m pip check
 
@@ -88,7 +91,7 @@ e2e: $(MODEL) ## pytest -m e2e: real action + Rasa servers, conversations over H
 eval-nlu: $(SPACY_MODEL) ## train ours and Rasa's stock Chinese recipe, score both on the held-out split
 	$(PY) -m bot.nlp.evaluate
 
-test: lint check-deps unit validate rasa-test e2e ## every check the project has
+test: lint types check-deps unit validate rasa-test e2e ## every check the project has
 
 migrate: setup ## bring the database schema up to date
 	$(PY) -m bot migrate
@@ -96,11 +99,14 @@ migrate: setup ## bring the database schema up to date
 seed: migrate ## load the demo orders if the database is empty
 	$(PY) -m bot seed --if-empty
 
+# .env (copied from .env.example, never committed) is read by run and shell, not by the tests.
+LOAD_ENV := set -a; if [ -f .env ]; then . ./.env; fi; set +a
+
 run: seed train ## start the action server and the Rasa server (Ctrl-C stops both)
-	$(PY) -m bot serve
+	@$(LOAD_ENV); $(PY) -m bot serve
 
 shell: seed train ## talk to the bot in the terminal, with actions running
-	$(PY) -m bot serve --shell
+	@$(LOAD_ENV); $(PY) -m bot serve --shell
 
 clean: ## remove the model, test results and the local database
-	rm -rf models results aftersales.db .pytest_cache .ruff_cache
+	rm -rf models results aftersales.db .pytest_cache .ruff_cache .mypy_cache

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
-from bot.chinese_dates import format_date
-from bot.config import get_settings
+from actions.guard import GuardedAction, GuardedValidation
+from actions.job_slots import form_slots, reset
+from actions.presentation import local_time
 from bot.identifiers import normalise_order_no
 from bot.nlp.normalise import normalise
 from bot.policy import Severity, configured_rules
 from bot.services import OrderCheck, check_order, open_complaint
-from bot.store import StoreError
-
-logger = logging.getLogger(__name__)
 
 NONE = "none"
 MIN_DESCRIPTION_CHARS = 4
@@ -32,15 +28,16 @@ _SEVERITY = [
     (Severity.MEDIUM, r"比较严重|严重|有点严重"),
     (Severity.LOW, r"一般|轻微|还好|不严重|小事"),
 ]
-FORM_SLOTS = ("complaint_description", "complaint_order", "complaint_severity")
-APOLOGY_MARK = "抱歉"
+# Responses that apologise; Rasa records each bot message's response name in its metadata.
+APOLOGIES = frozenset({"utter_ask_complaint_description", "utter_complaint_apology"})
 
 
 def apologised_in_this_form(tracker: Tracker) -> bool:
     """Has the bot already apologised since the complaint form started? (Once is sincere;
     every turn is not.)"""
     for event in reversed(tracker.events):
-        if event.get("event") == "bot" and APOLOGY_MARK in (event.get("text") or ""):
+        response = (event.get("metadata") or {}).get("utter_action")
+        if event.get("event") == "bot" and response in APOLOGIES:
             return True
         if event.get("event") == "active_loop" and event.get("name") == "complaint_form":
             return False
@@ -70,7 +67,7 @@ def _order_in(tracker: Tracker, text: str) -> str | None:
     return normalise_order_no(text)
 
 
-class ValidateComplaintForm(FormValidationAction):
+class ValidateComplaintForm(GuardedValidation):
     """Description (not a bare '我要投诉'), optional order, severity."""
 
     def name(self) -> str:
@@ -120,34 +117,32 @@ class ValidateComplaintForm(FormValidationAction):
         return {"complaint_severity": None}
 
 
-class ActionSubmitComplaint(Action):
+class ActionSubmitComplaint(GuardedAction):
     """Open the ticket, say its deadlines, and say if a person has it too."""
+
+    job = "complaint"
+    ends_job = True
 
     def name(self) -> str:
         return "action_submit_complaint"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        cleared = reset(form_slots(domain, "complaint_form"))
         order = tracker.get_slot("complaint_order")
-        try:
-            receipt = await asyncio.to_thread(
-                open_complaint,
-                description=tracker.get_slot("complaint_description") or "",
-                severity=Severity(tracker.get_slot("complaint_severity") or Severity.LOW.value),
-                order_no=None if order in (None, NONE) else order,
-                conversation_id=tracker.sender_id,
-            )
-        except StoreError as exc:
-            logger.error("could not open a complaint: %s", type(exc).__name__)
-            dispatcher.utter_message(response="utter_handoff_failed")
-            return [*reset, SlotSet("job_done", False)]
+        receipt = await asyncio.to_thread(
+            open_complaint,
+            description=tracker.get_slot("complaint_description") or "",
+            severity=Severity(tracker.get_slot("complaint_severity") or Severity.LOW.value),
+            order_no=None if order in (None, NONE) else order,
+            conversation_id=tracker.sender_id,
+        )
         dispatcher.utter_message(
             response="utter_complaint_created",
             complaint_id=receipt.public_id,
-            reply_due=_when(receipt.reply_due),
-            solution_due=_when(receipt.solution_due),
+            reply_due=local_time(receipt.reply_due),
+            solution_due=local_time(receipt.solution_due),
         )
         if receipt.handoff_id:
             dispatcher.utter_message(
@@ -155,9 +150,4 @@ class ActionSubmitComplaint(Action):
                 handoff_id=receipt.handoff_id,
                 **configured_rules().template_values(),
             )
-        return [*reset, SlotSet("topic", "complaint"), SlotSet("job_done", True)]
-
-
-def _when(moment: Any) -> str:
-    local = moment.astimezone(get_settings().tz)
-    return f"{format_date(local.date())}{local:%H:%M}"
+        return [*cleared, SlotSet("topic", "complaint"), SlotSet("job_done", True)]

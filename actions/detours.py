@@ -10,11 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-JOB_SLOTS = (
-    "order_id", "phone", "order_item", "return_reason", "return_confirm", "repair_fault", "repair_mode",
-    "repair_address", "repair_slot", "complaint_description", "complaint_order",
-    "complaint_severity", "requested_slot",
-)  # fmt: skip
+from actions.job_slots import job_slots, reset
 
 
 class ActionCancelJob(Action):
@@ -27,7 +23,7 @@ class ActionCancelJob(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_form_cancelled")
-        return [ActiveLoop(None), *(SlotSet(slot, None) for slot in JOB_SLOTS)]
+        return [ActiveLoop(None), *reset(job_slots(domain))]
 
 
 SWITCHES = {
@@ -47,7 +43,7 @@ class ActionSwitchJob(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        dispatcher.utter_message(response=SWITCHES.get(intent, "utter_switched_to_exchange"))
+        dispatcher.utter_message(response=SWITCHES.get(intent or "", "utter_switched_to_exchange"))
         return [
             ActiveLoop(None),
             SlotSet("return_reason", None),

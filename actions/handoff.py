@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.clock import shop_now
+from actions.guard import GuardedAction
 from bot.policy import configured_rules
-from bot.store import StoreError, open_repository
-
-logger = logging.getLogger(__name__)
+from bot.services import request_handoff
 
 # The job a customer asked for, as the topic a human agent sees on the handoff ticket.
 TOPICS = {
@@ -25,38 +22,27 @@ TOPICS = {
 }
 
 
-def _file_handoff(conversation_id: str, reason: str, topic: str | None) -> str:
-    with open_repository() as repo:
-        return repo.request_handoff(
-            conversation_id=conversation_id, reason=reason, topic=topic, now=shop_now()
-        ).public_id
-
-
-class ActionRequestHandoff(Action):
+class ActionRequestHandoff(GuardedAction):
     """File a handoff request (once per conversation) and tell the customer what happens next."""
+
+    job = "handoff"
 
     def name(self) -> str:
         return "action_request_handoff"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         reason = "asked" if intent == "human_handoff" else "unsupported"
-        try:
-            handoff_id = await asyncio.to_thread(
-                _file_handoff, tracker.sender_id, reason, TOPICS.get(intent or "")
-            )
-        except StoreError as exc:
-            logger.error("could not file a handoff request: %s", type(exc).__name__)
-            dispatcher.utter_message(response="utter_handoff_failed")
-            return []
-        rules = configured_rules()
-        hour = shop_now().hour
-        open_now = rules.agent_service_start_hour <= hour < rules.agent_service_end_hour
+        receipt = await asyncio.to_thread(
+            request_handoff, tracker.sender_id, reason, TOPICS.get(intent or "")
+        )
         dispatcher.utter_message(
-            response="utter_handoff_created_open" if open_now else "utter_handoff_created_closed",
-            handoff_id=handoff_id,
-            **rules.template_values(),
+            response="utter_handoff_created_open"
+            if receipt.agents_on_duty
+            else "utter_handoff_created_closed",
+            handoff_id=receipt.public_id,
+            **configured_rules().template_values(),
         )
         return []

@@ -3,8 +3,11 @@ job's form.
 
 Subclasses name their form; this base is abstract so the SDK does not register it.
 Proof is a sign-in token the channel passed (for the customer's own orders) or the order's
-phone. Three wrong phones lock that order for the conversation. The phone number itself is
-never kept: once checked, the slot holds a masked form (or 'locked' / 'signed in').
+phone. Failed attempts and the lockout live in the store (`bot.services.verification`), and
+the services refuse an order's details to a conversation that has not proved that order, so
+the `verified_order` slot only saves the customer a second question.
+The phone number itself is never kept: once checked, the slot holds a masked form (or
+'locked' / 'signed in').
 """
 
 from __future__ import annotations
@@ -14,21 +17,24 @@ import re
 from abc import ABC, abstractmethod
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
+from actions.guard import GuardedAction, GuardedValidation
+from actions.job_slots import form_slots
+from actions.presentation import item_buttons, order_buttons
 from bot.customer_tokens import verified_customer
-from bot.identifiers import mask_phone
+from bot.identifiers import find_phone, mask_proof
 from bot.nlp.normalise import normalise
 from bot.services import (
-    MAX_VERIFY_ATTEMPTS,
+    FAILURE_WINDOW,
     OrderCheck,
     OrderLine,
     Verification,
     check_order,
+    lock_state,
     order_lines,
-    owned_by,
+    prove_by_sign_in,
     recent_orders,
     verify_owner,
 )
@@ -38,6 +44,8 @@ SIGNED_IN = "signed in"  # phone slot when the channel's sign-in token proved ow
 _LAST4 = re.compile(r"(?<!\d)\d{4}(?!\d)")
 _ORDINAL = re.compile(r"^(?:第)?([1-9一二三四五六七八九])(?:个|件|样)?$")
 _CHINESE_DIGITS = "一二三四五六七八九"
+LOCK_VALUES = {"lock_hours": int(FAILURE_WINDOW.total_seconds() // 3600)}
+MISMATCH_RESPONSES = {False: "utter_phone_mismatch", True: "utter_phone_mismatch_full_only"}
 
 
 def signed_in_customer(tracker: Tracker) -> str | None:
@@ -69,15 +77,25 @@ def match_item(text: str, lines: list[OrderLine], products: list[str]) -> OrderL
 
 
 def _proof_from(tracker: Tracker, text: str) -> str:
-    """The phone entity if the NLU found one, else four digits in the text, else the text."""
+    """The phone entity if the NLU found one, else a phone written any way in the text
+    (139.0013.9000), else four digits in the text, else the text."""
     for entity in tracker.latest_message.get("entities", []):
         if entity.get("entity") == "phone":
             return str(entity["value"])
+    phone = find_phone(text)
+    if phone:
+        return phone
     last4 = _LAST4.findall(text)
     return last4[-1] if len(last4) == 1 else text
 
 
-class OrderOwnershipValidation(FormValidationAction, ABC):
+def is_verified(tracker: Tracker) -> bool:
+    """True if the form's order is the one this conversation proved it owns."""
+    order = tracker.get_slot("order_id")
+    return bool(order) and order == tracker.get_slot("verified_order")
+
+
+class OrderOwnershipValidation(GuardedValidation, ABC):
     """validate_order_id, validate_phone and validate_order_item for forms that show an
     order's details."""
 
@@ -92,26 +110,29 @@ class OrderOwnershipValidation(FormValidationAction, ABC):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[str]:
-        """An order already verified in this conversation needs no second proof, and an
-        order of one item needs no question about which."""
+        """Nothing more once the order is locked; no second proof for an order proved in
+        this conversation; no question about which item for an order of one."""
+        if tracker.get_slot("phone") == LOCKED:
+            return []
         slots = list(domain_slots)
         verified = is_verified(tracker)
         if verified:
             slots.remove("phone")
-        if "order_item" in slots and not tracker.get_slot("order_item"):
+        if "order_item" in slots and not tracker.get_slot("order_item") and verified:
             # Until ownership is proved the phone is asked first, so the items need no look-up.
-            locked = tracker.get_slot("phone") == LOCKED
-            if locked or (
-                verified
-                and len(await asyncio.to_thread(order_lines, tracker.get_slot("order_id"))) <= 1
-            ):
+            lines = await asyncio.to_thread(
+                order_lines, tracker.get_slot("order_id"), tracker.sender_id
+            )
+            if len(lines) <= 1:
                 slots.remove("order_item")
         return slots
 
     async def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
-        """A well-formed, existing order that is not locked."""
+        """A well-formed, existing order that is not locked. Naming another order midway
+        starts the form again after the order number: its proof and answers were for the
+        other order."""
         check, order_no = await asyncio.to_thread(check_order, str(value))
         if check is OrderCheck.MALFORMED:
             dispatcher.utter_message(response="utter_invalid_order_id")
@@ -119,48 +140,58 @@ class OrderOwnershipValidation(FormValidationAction, ABC):
         if check is OrderCheck.NOT_FOUND:
             dispatcher.utter_message(response="utter_order_not_found")
             return {"order_id": None}
-        if order_no in (tracker.get_slot("locked_orders") or []):
-            dispatcher.utter_message(response="utter_verification_locked")
-            return {"order_id": order_no, "phone": LOCKED}
+        result: dict[str, Any] = {"order_id": order_no}
+        if order_no != tracker.get_slot("verified_order"):
+            result.update({slot: None for slot in form_slots(domain, self.form_name())})
+            result["order_id"] = order_no
+        assert order_no is not None  # check_order names every order it found
         # A signed-in customer's own order needs no phone; anyone else's still does.
         customer = signed_in_customer(tracker)
-        if customer and await asyncio.to_thread(owned_by, order_no, customer):
-            return {
-                "order_id": order_no, "order_item": None, "phone": SIGNED_IN,
-                "verified_order": order_no,
-            }  # fmt: skip
-        # The failure budget is the conversation's, not the order's: switching order numbers
-        # must not buy more guesses.
-        return {"order_id": order_no, "order_item": None}
+        if customer is not None:
+            mine = await asyncio.to_thread(prove_by_sign_in, order_no, customer, tracker.sender_id)
+            if mine:
+                return {**result, "phone": SIGNED_IN, "verified_order": order_no}
+        if order_no != tracker.get_slot("verified_order"):
+            state = await asyncio.to_thread(lock_state, order_no, tracker.sender_id)
+            if state.locked:
+                dispatcher.utter_message(response="utter_verification_locked", **LOCK_VALUES)
+                return {**result, "phone": LOCKED}
+        return result
 
     async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
-        """The order's phone (or its last 4 digits); the third miss locks the order."""
+        """The order's phone (or its last 4 digits); the store counts the misses."""
         order_no = tracker.get_slot("order_id")
         proof = _proof_from(tracker, str(value))
-        result = await asyncio.to_thread(verify_owner, order_no, proof)
-        if result is Verification.INVALID:
+        result = await asyncio.to_thread(verify_owner, order_no, proof, tracker.sender_id)
+        if result.outcome is Verification.VERIFIED:
+            return {"phone": mask_proof(proof), "verified_order": order_no}
+        if result.outcome is Verification.LOCKED:
+            dispatcher.utter_message(response="utter_verification_locked", **LOCK_VALUES)
+            return {"phone": LOCKED}
+        if result.outcome is Verification.INVALID:
             dispatcher.utter_message(response="utter_invalid_phone")
-            return {"phone": None}
-        if result is Verification.VERIFIED:
-            masked = mask_phone(proof) if len(proof) == 11 else f"****{proof}"
-            return {"phone": masked, "verified_order": order_no, "verify_attempts": 0}
-        attempts = int(tracker.get_slot("verify_attempts") or 0) + 1
-        if attempts >= MAX_VERIFY_ATTEMPTS:
-            dispatcher.utter_message(response="utter_verification_locked")
-            locked = [*(tracker.get_slot("locked_orders") or []), order_no]
-            return {"phone": LOCKED, "verify_attempts": attempts, "locked_orders": locked}
-        dispatcher.utter_message(
-            response="utter_phone_mismatch", attempts_left=MAX_VERIFY_ATTEMPTS - attempts
-        )
-        return {"phone": None, "verify_attempts": attempts}
+        elif result.outcome is Verification.FULL_PHONE_NEEDED:
+            dispatcher.utter_message(
+                response="utter_full_phone_needed", attempts_left=result.attempts_left
+            )
+        else:
+            dispatcher.utter_message(
+                response=MISMATCH_RESPONSES[result.full_phone_only],
+                attempts_left=result.attempts_left,
+            )
+        return {"phone": None}
 
     async def validate_order_item(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
         """One of the verified order's items, by number or by name."""
-        lines = await asyncio.to_thread(order_lines, tracker.get_slot("order_id"))
+        if not is_verified(tracker):
+            return {"order_item": None}
+        lines = await asyncio.to_thread(
+            order_lines, tracker.get_slot("order_id"), tracker.sender_id
+        )
         products = [
             str(e["value"])
             for e in tracker.latest_message.get("entities", [])
@@ -173,13 +204,13 @@ class OrderOwnershipValidation(FormValidationAction, ABC):
         return {"order_item": str(line.item_id)}
 
 
-class ActionAskOrderId(Action):
+class ActionAskOrderId(GuardedAction):
     """Ask for the order number; a signed-in customer also gets their recent orders to tap."""
 
     def name(self) -> str:
         return "action_ask_order_id"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         customer = signed_in_customer(tracker)
@@ -187,36 +218,43 @@ class ActionAskOrderId(Action):
         if not orders:
             dispatcher.utter_message(response="utter_ask_order_id")
             return []
-        buttons = [
-            {
-                "title": f"{o.product}（{o.paid_on:%m月%d日}下单）",
-                "payload": f'/inform{{"order_id":"{o.order_no}"}}',
-            }
-            for o in orders
-        ]
-        dispatcher.utter_message(response="utter_ask_order_id_signed_in", buttons=buttons)
+        dispatcher.utter_message(
+            response="utter_ask_order_id_signed_in", buttons=order_buttons(orders)
+        )
         return []
 
 
-class ActionAskOrderItem(Action):
+class ActionAskPhone(GuardedAction):
+    """Ask for the proof: the phone or its last 4 digits, or only the full phone once the
+    order's last-4 tries are used up."""
+
+    def name(self) -> str:
+        return "action_ask_phone"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        state = await asyncio.to_thread(lock_state, tracker.get_slot("order_id"), tracker.sender_id)
+        if state.full_phone_only:
+            dispatcher.utter_message(response="utter_ask_full_phone")
+        else:
+            dispatcher.utter_message(response="utter_ask_phone")
+        return []
+
+
+class ActionAskOrderItem(GuardedAction):
     """Ask which item of a verified order the customer means, one button per item."""
 
     def name(self) -> str:
         return "action_ask_order_item"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        lines = await asyncio.to_thread(order_lines, tracker.get_slot("order_id"))
-        buttons = [
-            {"title": f"{n}. {line.product}", "payload": str(n)}
-            for n, line in enumerate(lines, start=1)
-        ]
-        dispatcher.utter_message(response="utter_ask_order_item", count=len(lines), buttons=buttons)
+        lines = await asyncio.to_thread(
+            order_lines, tracker.get_slot("order_id"), tracker.sender_id
+        )
+        dispatcher.utter_message(
+            response="utter_ask_order_item", count=len(lines), buttons=item_buttons(lines)
+        )
         return []
-
-
-def is_verified(tracker: Tracker) -> bool:
-    """True if the form's order is the one this conversation proved it owns."""
-    order = tracker.get_slot("order_id")
-    return bool(order) and order == tracker.get_slot("verified_order")

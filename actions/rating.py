@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from actions.guard import GuardedAction
+from bot.nlp.answers import answer_to_question
 from bot.nlp.extract import extract_ratings
 from bot.nlp.normalise import normalise
 from bot.policy import is_valid_score
 from bot.services import save_rating
-from bot.store import StoreError
-
-logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 2  # invalid answers re-asked at most twice, then the form lets the customer go
 DECLINED = 0  # rating_overall when the customer would rather not rate
@@ -26,8 +24,6 @@ SKIP = "-"  # rating_comment when the customer has no suggestion
 COMMENT_MAX_CHARS = 500
 _DECLINE = re.compile(r"不想评|不评|不打分|跳过|算了|不用了")
 _SKIP_COMMENT = re.compile(r"^(?:跳过|没有|没了|无|不用|不用了|没有了|no|none|算了|没)[。.!!]*$")
-_UNSOLVED = re.compile(r"未解决|没解决|没有解决|还没|没有|否|不是|不|no")
-_SOLVED = re.compile(r"已解决|解决了|解决|是|对|嗯|好了|可以|yes|ok")
 
 RESET = [
     SlotSet("rating_overall", None),
@@ -78,13 +74,13 @@ class ValidateRatingForm(FormValidationAction):
     async def validate_rating_solved(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
-        """Yes or no, for the first-contact resolution rate."""
-        text = normalise(str(value))
-        if _UNSOLVED.search(text):
-            return {"rating_solved": False, "rating_retries": 0}
-        if _SOLVED.search(text):
-            return {"rating_solved": True, "rating_retries": 0}
-        return self._retry(dispatcher, tracker, "rating_solved")
+        """Yes or no, for the first-contact resolution rate, read from the whole answer."""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        text = value if isinstance(value, bool) else normalise(str(value))
+        answer = answer_to_question(text, intent)
+        if answer is None:
+            return self._retry(dispatcher, tracker, "rating_solved")
+        return {"rating_solved": answer, "rating_retries": 0}
 
     async def validate_rating_comment(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
@@ -96,13 +92,36 @@ class ValidateRatingForm(FormValidationAction):
         return {"rating_comment": text[:COMMENT_MAX_CHARS]}
 
 
-class ActionSaveRating(Action):
+class ActionLeaveRating(Action):
+    """Stop the survey without saving it: the customer asked for a person, a complaint, a new
+    job, or to stop. Those always win over the survey."""
+
+    def name(self) -> str:
+        return "action_leave_rating"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        events = [ActiveLoop(None), SlotSet("requested_slot", None), *RESET]
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "complain":  # what they said may already describe the complaint
+            events.append(SlotSet("complaint_description", tracker.latest_message.get("text")))
+        return events
+
+
+class ActionSaveRating(GuardedAction):
     """Store the rating once per conversation (a later one updates it) and thank the customer."""
+
+    job = "rating"
 
     def name(self) -> str:
         return "action_save_rating"
 
-    async def run(
+    def after_failure(self) -> list[dict[str, Any]]:
+        """The answers are not asked again, saved or not."""
+        return RESET
+
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         overall = int(tracker.get_slot("rating_overall") or DECLINED)
@@ -110,18 +129,15 @@ class ActionSaveRating(Action):
             dispatcher.utter_message(response="utter_rating_skipped")
             return RESET
         comment = tracker.get_slot("rating_comment")
-        try:
-            await asyncio.to_thread(
-                save_rating,
-                conversation_id=tracker.sender_id,
-                channel=tracker.get_latest_input_channel() or "unknown",
-                topic=tracker.get_slot("topic") or "other",
-                overall=overall,
-                solved=tracker.get_slot("rating_solved"),
-                comment=None if comment in (None, SKIP) else comment,
-                product_category=tracker.get_slot("product_category"),
-            )
-        except StoreError as exc:
-            logger.error("could not save a rating: %s", type(exc).__name__)
+        await asyncio.to_thread(
+            save_rating,
+            conversation_id=tracker.sender_id,
+            channel=tracker.get_latest_input_channel() or "unknown",
+            topic=tracker.get_slot("topic") or "other",
+            overall=overall,
+            solved=tracker.get_slot("rating_solved"),
+            comment=None if comment in (None, SKIP) else comment,
+            product_category=tracker.get_slot("product_category"),
+        )
         dispatcher.utter_message(response="utter_rating_thanks")
         return RESET

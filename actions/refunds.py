@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.identity import OrderOwnershipValidation, is_verified
-from bot.chinese_dates import format_date, format_money
+from actions.guard import GuardedAction
+from actions.identity import LOCKED, OrderOwnershipValidation, is_verified
+from actions.job_slots import form_slots, reset
+from actions.presentation import readable, route_name
 from bot.policy import RefundStage, configured_rules
 from bot.services import refund_status
-from bot.store import StoreError
-
-logger = logging.getLogger(__name__)
 
 STAGE_RESPONSES = {
     RefundStage.WAITING_FOR_GOODS: "utter_refund_waiting_for_goods",
@@ -35,37 +33,39 @@ class ValidateRefundStatusForm(OrderOwnershipValidation):
 
 
 def _date(value: Any) -> str:
-    return format_date(value) if value else "—"
+    return readable(value) if value else "—"
 
 
-class ActionShowRefundStatus(Action):
+class ActionShowRefundStatus(GuardedAction):
     """Say where the refund stands; a job done only if the customer proved ownership."""
+
+    job = "refund"
+    ends_job = True
 
     def name(self) -> str:
         return "action_show_refund_status"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        reset = [SlotSet("phone", None), SlotSet("order_id", None)]
+        cleared = reset(form_slots(domain, "refund_status_form"))
         if not is_verified(tracker):
-            return [*reset, SlotSet("job_done", False)]  # the lock message was already said
-        try:
-            status = await asyncio.to_thread(refund_status, tracker.get_slot("order_id"))
-        except StoreError as exc:
-            logger.error("refund lookup failed: %s", type(exc).__name__)
-            dispatcher.utter_message(response="utter_handoff_failed")
-            return [*reset, SlotSet("job_done", False)]
+            if tracker.get_slot("phone") != LOCKED:  # the lock message was already said
+                dispatcher.utter_message(response="utter_order_not_verified")
+            return [*cleared, SlotSet("job_done", False)]
+        status = await asyncio.to_thread(
+            refund_status, tracker.get_slot("order_id"), tracker.sender_id
+        )
         if status is None:
             dispatcher.utter_message(response="utter_no_refund_for_order")
-            return [*reset, SlotSet("job_done", False)]
+            return [*cleared, SlotSet("job_done", False)]
         rules = configured_rules()
         dispatcher.utter_message(
             response=STAGE_RESPONSES[status.stage],
             refund_id=status.public_id,
             product=status.product,
-            amount=format_money(status.amount),
-            route=status.route,
+            amount=readable(status.amount),
+            route=route_name(status.route),
             due_on=_date(status.due_on),
             credit_earliest=_date(status.credit_earliest),
             credit_latest=_date(status.credit_latest),
@@ -74,7 +74,7 @@ class ActionShowRefundStatus(Action):
             bank_max_days=rules.bank_credit_max_working_days,
         )
         return [
-            *reset,
+            *cleared,
             SlotSet("topic", "refund"),
             SlotSet("product_category", status.category),
             SlotSet("job_done", True),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import re
 from typing import Any
 
@@ -13,28 +12,24 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import yes_or_no
-from actions.identity import OrderOwnershipValidation, chosen_item, is_verified
-from actions.policy_text import decision_values, readable
+from actions.guard import GuardedAction
+from actions.identity import LOCKED, OrderOwnershipValidation, chosen_item, is_verified
+from actions.job_slots import form_slots, reset
+from actions.presentation import decision_values, readable, visit_window
+from bot.clock import shop_now
 from bot.config import get_settings
 from bot.identifiers import find_phone, normalise_phone
+from bot.nlp.answers import answer_to_question
 from bot.nlp.extract import extract_times
 from bot.nlp.normalise import normalise
 from bot.policy import configured_rules
 from bot.services import assess_repair, book_repair, check_visit
-from bot.store import StoreError
 
-logger = logging.getLogger(__name__)
-
-ONSITE, SEND_IN, NO_REPAIR, NO_VISIT = "onsite", "send_in", "none", "-"
-COVERED, PAID, DECLINED = "covered", "yes", "no"  # values of repair_paid
+ONSITE, SEND_IN = "onsite", "send_in"
+YES, NO = "yes", "no"  # repair_paid: the customer's answer to a paid repair
 ORDER_PHONE = "order"  # repair_contact: call the phone on the order
 MIN_FAULT_CHARS = 2
 MIN_ADDRESS_CHARS = 8
-FORM_SLOTS = (
-    "phone", "order_item", "repair_fault", "repair_paid", "repair_mode", "repair_address",
-    "repair_slot", "repair_contact",
-)  # fmt: skip
 VISIT_SLOTS = ("repair_address", "repair_slot", "repair_contact")
 _SAME_PHONE = re.compile(r"下单|原来|这个号|同一个|就用|不用换|可以|好的|行|嗯|对")
 _ONSITE_WORDS = re.compile(r"上门|来家|到家|派人|师傅来")
@@ -45,13 +40,13 @@ def _local(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=get_settings().tz)
 
 
-def format_slot(start: dt.datetime, end: dt.datetime) -> str:
-    """'11月24日（周二）14:00–18:00'."""
-    return f"{readable(start.date())}{start:%H:%M}–{end:%H:%M}"
-
-
 class ValidateRepairForm(OrderOwnershipValidation):
-    """Ownership, then the repair's own slots; a visit only where the policy offers one."""
+    """Ownership, then the repair's own slots; a visit only where the policy offers one.
+
+    What the validator decides is kept in slots the customer cannot fill (`repair_covered`,
+    `repair_visit_start`, `repair_visit_end`); the slots the customer answers hold only
+    their answers.
+    """
 
     def name(self) -> str:
         return "validate_repair_form"
@@ -60,9 +55,14 @@ class ValidateRepairForm(OrderOwnershipValidation):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[str]:  # fmt: skip
-        """No address, time or contact for a send-in repair or when no repair is booked."""
+        """No paid-repair question when covered; nothing after a 'no' to a paid repair;
+        no address, time or contact for a send-in repair."""
         slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
-        if tracker.get_slot("repair_mode") in (SEND_IN, NO_REPAIR):
+        if tracker.get_slot("repair_covered"):
+            slots = [s for s in slots if s != "repair_paid"]
+        if tracker.get_slot("repair_paid") == NO:
+            slots = [s for s in slots if s not in ("repair_mode", *VISIT_SLOTS)]
+        if tracker.get_slot("repair_mode") == SEND_IN:
             slots = [s for s in slots if s not in VISIT_SLOTS]
         return slots
 
@@ -71,22 +71,22 @@ class ValidateRepairForm(OrderOwnershipValidation):
     ) -> dict[str, Any]:
         """Record the fault, then say whether the warranty covers it; if not, a paid repair
         is offered where one is possible."""
+        if not is_verified(tracker):
+            return {"repair_fault": None}
         fault = str(value).strip()
         if len(normalise(fault)) < MIN_FAULT_CHARS:
             dispatcher.utter_message(response="utter_invalid_repair_fault")
             return {"repair_fault": None}
         assessment = await asyncio.to_thread(
-            assess_repair, tracker.get_slot("order_id"), chosen_item(tracker)
+            assess_repair, tracker.get_slot("order_id"), tracker.sender_id, chosen_item(tracker)
         )
         decision = assessment.decision
         dispatcher.utter_message(response=decision.message_key, **decision_values(decision))
-        result: dict[str, Any] = {"repair_fault": fault[:500]}
+        result: dict[str, Any] = {"repair_fault": fault[:500], "repair_covered": decision.allowed}
         if not decision.allowed and not assessment.paid_possible:
-            return {**result, "repair_paid": DECLINED, "repair_mode": NO_REPAIR}
-        if decision.allowed:
-            result["repair_paid"] = COVERED
-            if decision.estimated:
-                dispatcher.utter_message(response="utter_date_is_estimate")
+            return {**result, "repair_paid": NO}
+        if decision.allowed and decision.estimated:
+            dispatcher.utter_message(response="utter_date_is_estimate")
         if not assessment.onsite_possible:
             result["repair_mode"] = SEND_IN
         return result
@@ -95,23 +95,18 @@ class ValidateRepairForm(OrderOwnershipValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
         """Yes books a paid repair (quoted first); no ends without a booking."""
-        if value in (COVERED, PAID, DECLINED):
-            return {"repair_paid": value}
-        answer = yes_or_no(normalise(str(value)))
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        answer = answer_to_question(normalise(str(value)), intent)
         if answer is None:
             dispatcher.utter_message(response="utter_invalid_repair_paid")
             return {"repair_paid": None}
-        if answer:
-            return {"repair_paid": PAID}
-        return {"repair_paid": DECLINED, "repair_mode": NO_REPAIR}
+        return {"repair_paid": YES if answer else NO}
 
     async def validate_repair_mode(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
-        """上门 or 寄修."""
+        """上门 or 寄修, in the customer's words."""
         text = normalise(str(value))
-        if text in (SEND_IN, NO_REPAIR, ONSITE):
-            return {"repair_mode": text}
         if _ONSITE_WORDS.search(text):
             return {"repair_mode": ONSITE}
         if _SEND_IN_WORDS.search(text):
@@ -132,11 +127,9 @@ class ValidateRepairForm(OrderOwnershipValidation):
     async def validate_repair_slot(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
-        """A future time inside service hours, from 明天下午 / 周六上午10点 / 11月25号."""
-        if "|" in str(value):
-            return {"repair_slot": value}
-        now = dt.datetime.now(get_settings().tz)
-        times = extract_times(normalise(str(value)), now)
+        """A future time inside service hours, from 明天下午 / 周六上午10点 / 11月25号. The
+        slot keeps the window as the customer reads it; the booking reads the ISO slots."""
+        times = extract_times(normalise(str(value)), shop_now())
         if not times:
             dispatcher.utter_message(response="utter_invalid_repair_slot")
             return {"repair_slot": None}
@@ -147,7 +140,11 @@ class ValidateRepairForm(OrderOwnershipValidation):
         if not decision.allowed:
             dispatcher.utter_message(response=decision.message_key, **decision_values(decision))
             return {"repair_slot": None}
-        return {"repair_slot": f"{start.isoformat()}|{end.isoformat()}"}
+        return {
+            "repair_slot": visit_window(start, end),
+            "repair_visit_start": start.isoformat(),
+            "repair_visit_end": end.isoformat(),
+        }
 
     async def validate_repair_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
@@ -189,39 +186,50 @@ def _contact(tracker: Tracker) -> str | None:
     return None if contact in (None, ORDER_PHONE) else contact
 
 
-class ActionBookRepair(Action):
+def _visit(tracker: Tracker) -> tuple[dt.datetime, dt.datetime] | None:
+    """The validated visit window, or None if there is none (or it cannot be read)."""
+    try:
+        start = dt.datetime.fromisoformat(str(tracker.get_slot("repair_visit_start")))
+        end = dt.datetime.fromisoformat(str(tracker.get_slot("repair_visit_end")))
+    except ValueError:
+        return None
+    return (start, end) if start.tzinfo and end.tzinfo and start < end else None
+
+
+class ActionBookRepair(GuardedAction):
     """Book the repair (free or paid), or say that nothing was booked."""
+
+    job = "repair"
+    ends_job = True
 
     def name(self) -> str:
         return "action_book_repair"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        cleared = reset(form_slots(domain, "repair_form"), keep=("order_id",))
+        not_done = [*cleared, SlotSet("job_done", False)]
         mode = tracker.get_slot("repair_mode")
         if not is_verified(tracker):
-            return [*reset, SlotSet("job_done", False)]
-        if mode == NO_REPAIR or tracker.get_slot("repair_paid") not in (COVERED, PAID):
+            if tracker.get_slot("phone") != LOCKED:  # the lock message was already said
+                dispatcher.utter_message(response="utter_order_not_verified")
+            return not_done
+        covered = bool(tracker.get_slot("repair_covered"))
+        if not covered and tracker.get_slot("repair_paid") != YES:
             dispatcher.utter_message(response="utter_repair_not_covered_next_steps")
-            return [*reset, SlotSet("job_done", False)]
-        slot = None
-        if mode == ONSITE:
-            start, end = tracker.get_slot("repair_slot").split("|")
-            slot = (dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end))
-        try:
-            receipt = await asyncio.to_thread(
-                book_repair, order_no=tracker.get_slot("order_id"),
-                fault=tracker.get_slot("repair_fault") or "", mode=mode,
-                conversation_id=tracker.sender_id, item_id=chosen_item(tracker),
-                paid=tracker.get_slot("repair_paid") == PAID,
-                address=tracker.get_slot("repair_address"), slot=slot,
-                contact_phone=_contact(tracker),
-            )  # fmt: skip
-        except StoreError as exc:
-            logger.error("could not book a repair: %s", type(exc).__name__)
-            dispatcher.utter_message(response="utter_handoff_failed")
-            return [*reset, SlotSet("job_done", False)]
+            return not_done
+        slot = _visit(tracker) if mode == ONSITE else None
+        if mode not in (ONSITE, SEND_IN) or (mode == ONSITE and slot is None):
+            dispatcher.utter_message(response="utter_repair_unavailable")
+            return not_done
+        receipt = await asyncio.to_thread(
+            book_repair, order_no=tracker.get_slot("order_id"),
+            fault=tracker.get_slot("repair_fault") or "", mode=mode,
+            conversation_id=tracker.sender_id, item_id=chosen_item(tracker),
+            paid=not covered, address=tracker.get_slot("repair_address"), slot=slot,
+            contact_phone=_contact(tracker),
+        )  # fmt: skip
         rules = configured_rules()
         values = {
             "booking_id": receipt.public_id,
@@ -233,8 +241,8 @@ class ActionBookRepair(Action):
             "return_address": get_settings().return_address,
         }
         if slot:
-            values["slot"] = format_slot(*slot)
+            values["slot"] = visit_window(*slot)
         kind = "" if receipt.covered else "paid_"
         response = f"utter_repair_{kind}{'onsite' if mode == ONSITE else 'send_in'}_booked"
         dispatcher.utter_message(response=response, **values)
-        return [*reset, SlotSet("topic", "repair"), SlotSet("job_done", True)]
+        return [*cleared, SlotSet("topic", "repair"), SlotSet("job_done", True)]

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from abc import ABC
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import yes_or_no
-from actions.identity import OrderOwnershipValidation, chosen_item, is_verified
-from actions.policy_text import PARTY_NAMES, decision_values, readable
+from actions.guard import GuardedAction
+from actions.identity import LOCKED, OrderOwnershipValidation, chosen_item, is_verified
+from actions.job_slots import form_slots, reset
+from actions.presentation import PARTY_NAMES, decision_values, readable
+from bot.nlp.answers import answer_to_question
 from bot.nlp.normalise import normalise
 from bot.policy import ReturnReason, Verdict
 from bot.reasons import classify_return_reason
 from bot.services import assess_return, open_return, refund_only_amount
-from bot.store import StoreError
-
-logger = logging.getLogger(__name__)
 
 YES, NO, REFUSED = "yes", "no", "refused"
 CREATED = {
@@ -28,7 +26,6 @@ CREATED = {
     "exchange": "utter_exchange_created",
     "refund_only": "utter_refund_only_created",
 }
-FORM_SLOTS = ("order_id", "phone", "order_item", "return_reason", "return_confirm")
 LOOPS = {"return_form": "return", "exchange_form": "exchange"}
 
 
@@ -41,15 +38,17 @@ class ReturnValidation(OrderOwnershipValidation, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
         """Classify the reason, tell the customer the policy's verdict, ask to confirm if allowed."""
+        if not is_verified(tracker):
+            return {"return_reason": None}
         reason = classify_return_reason(normalise(str(value)))
         if reason is None:
             dispatcher.utter_message(response="utter_invalid_return_reason")
             return {"return_reason": None}
-        order_no = tracker.get_slot("order_id")
+        order_no, me = tracker.get_slot("order_id"), tracker.sender_id
         item = chosen_item(tracker)
-        decision = await asyncio.to_thread(assess_return, order_no, reason, item)
+        decision = await asyncio.to_thread(assess_return, order_no, reason, me, item)
         if decision.verdict is Verdict.NOT_SHIPPED_REFUND_ONLY and self.kind == "return":
-            amount = await asyncio.to_thread(refund_only_amount, order_no, item)
+            amount = await asyncio.to_thread(refund_only_amount, order_no, me, item)
             dispatcher.utter_message(response="utter_refund_only_offer", amount=readable(amount))
             return {"return_reason": reason.value}
         dispatcher.utter_message(response=decision.message_key, **decision_values(decision))
@@ -63,10 +62,8 @@ class ReturnValidation(OrderOwnershipValidation, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
         """Yes submits, no does not; anything else is asked again."""
-        text = normalise(str(value))
-        if text == REFUSED:
-            return {"return_confirm": REFUSED}
-        answer = yes_or_no(text)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        answer = answer_to_question(normalise(str(value)), intent)
         if answer is None:
             dispatcher.utter_message(response="utter_invalid_return_confirm")
             return {"return_confirm": None}
@@ -99,40 +96,41 @@ def _form_kind(tracker: Tracker) -> str:
     return "return"
 
 
-class ActionSubmitReturn(Action):
+class ActionSubmitReturn(GuardedAction):
     """Open the application the customer confirmed, or offer the next best path."""
+
+    job = "return"
+    ends_job = True
 
     def name(self) -> str:
         return "action_submit_return"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         kind = _form_kind(tracker)
-        reset = [SlotSet(slot, None) for slot in FORM_SLOTS if slot != "order_id"]
+        cleared = reset(form_slots(domain, f"{kind}_form"), keep=("order_id",))
+        not_done = [*cleared, SlotSet("job_done", False)]
         confirm = tracker.get_slot("return_confirm")
         if not is_verified(tracker):
-            return [*reset, SlotSet("job_done", False)]
+            if tracker.get_slot("phone") != LOCKED:  # the lock message was already said
+                dispatcher.utter_message(response="utter_order_not_verified")
+            return not_done
         if confirm == REFUSED:
             dispatcher.utter_message(response="utter_return_next_steps")
-            return [*reset, SlotSet("job_done", False)]
+            return not_done
         if confirm != YES:
             dispatcher.utter_message(response="utter_return_not_submitted")
-            return [*reset, SlotSet("job_done", False)]
+            return not_done
         reason = ReturnReason(tracker.get_slot("return_reason"))
-        try:
-            receipt = await asyncio.to_thread(
-                open_return,
-                tracker.get_slot("order_id"),
-                kind,
-                reason,
-                tracker.sender_id,
-                chosen_item(tracker),
-            )
-        except StoreError as exc:
-            logger.error("could not open a %s: %s", kind, type(exc).__name__)
-            dispatcher.utter_message(response="utter_handoff_failed")
-            return [*reset, SlotSet("job_done", False)]
+        receipt = await asyncio.to_thread(
+            open_return,
+            tracker.get_slot("order_id"),
+            kind,
+            reason,
+            tracker.sender_id,
+            chosen_item(tracker),
+        )
         dispatcher.utter_message(
             response=CREATED[receipt.kind],
             request_id=receipt.public_id,
@@ -146,7 +144,7 @@ class ActionSubmitReturn(Action):
         if receipt.estimated:
             dispatcher.utter_message(response="utter_date_is_estimate")
         return [
-            *reset,
+            *cleared,
             SlotSet("topic", "exchange" if kind == "exchange" else "return"),
             SlotSet("product_category", receipt.category),
             SlotSet("job_done", True),

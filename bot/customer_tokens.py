@@ -13,6 +13,7 @@ import logging
 
 import jwt
 
+from bot.clock import utc_now
 from bot.config import get_settings
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,6 @@ def issue_token(customer_id: str, secret: str, ttl: dt.timedelta = dt.timedelta(
     """A token for `customer_id`, as the shop's sign-in service would issue it (tests, demos)."""
     if len(secret.encode()) < MIN_SECRET_BYTES:
         raise ValueError(f"the token secret needs at least {MIN_SECRET_BYTES} bytes")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = utc_now()
     claims = {"sub": customer_id, "iat": now, "exp": now + ttl}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)

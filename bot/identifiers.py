@@ -8,14 +8,31 @@ import unicodedata
 ORDER_NO_RE = re.compile(r"(?:[A-Z]{1,4})?\d{10,20}")
 MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 _SEPARATORS = re.compile(r"[\s\-()（）]+")
-# A mainland mobile inside free text: optional +86, optional spaces or dashes (3-4-4), not
-# part of a longer run of digits such as an order number.
-PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:(?:\+|00)?86[\s\-]?)?1[3-9]\d(?:[\s\-]?\d{4}){2}(?!\d)")
+
+# What customers put between the digits of a phone number, after NFKC folding (which turns
+# full-width （）－．and the ideographic space into ( ) - . and a space): spaces, hyphens and
+# dashes, dots, brackets and middle dots.
+PHONE_SEPARATORS = r"\s\-.()·・\u2010-\u2015\u2212"
+_SEP = f"[{PHONE_SEPARATORS}]{{0,4}}"  # a few at most: "(139) 0013-9000", never a paragraph
+# The one definition of a mainland mobile as a customer writes it, on NFKC-folded text: an
+# optional +86/0086/86 prefix, then 1[3-9] and nine more digits with separators anywhere
+# between them. ASCII digits only: NFKC has already folded full-width and other forms.
+_PHONE = rf"\(?(?:(?:\+|00)?86{_SEP})?1{_SEP}[3-9](?:{_SEP}[0-9]){{9}}"
+# Inside free text a phone must not be part of a longer run of digits (an order number such
+# as 202411150003 or 13800138000123 is not a phone).
+PHONE_IN_TEXT = re.compile(rf"(?<![0-9]){_PHONE}(?![0-9])")
+_PHONE_WHOLE = re.compile(rf"[{PHONE_SEPARATORS}]*{_PHONE}[{PHONE_SEPARATORS}]*")
 
 
 def _fold(text: str) -> str:
     """Full-width to half-width, separators dropped."""
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text))
+
+
+def _eleven_digits(written: str) -> str:
+    """The 11-digit mobile of a string PHONE_IN_TEXT or _PHONE_WHOLE matched."""
+    digits = re.sub(r"[^0-9]", "", written)
+    return digits[-11:]  # the prefix (86, 0086) if any is before the mobile's 11 digits
 
 
 def normalise_order_no(text: str) -> str | None:
@@ -25,19 +42,21 @@ def normalise_order_no(text: str) -> str | None:
 
 
 def normalise_phone(text: str) -> str | None:
-    """A mainland mobile in its 11-digit form ('+86 138-0013-8000' → '13800138000'), or None."""
-    folded = _fold(text)
-    for prefix in ("+86", "0086", "86"):
-        if folded.startswith(prefix) and len(folded) == len(prefix) + 11:
-            folded = folded[len(prefix) :]
-            break
-    return folded if MOBILE_RE.fullmatch(folded) else None
+    """A mainland mobile in its 11-digit form, or None.
+
+    Accepts what customers type: '+86 138-0013-8000', '(138)0013-8000', '138.0013.8000',
+    '0086 13800138000', full-width digits; the whole of `text` must be the phone.
+    """
+    if not isinstance(text, str):
+        return None
+    folded = unicodedata.normalize("NFKC", text)
+    return _eleven_digits(folded) if _PHONE_WHOLE.fullmatch(folded) else None
 
 
 def find_phone(text: str) -> str | None:
     """The first mainland mobile written anywhere in `text`, in its 11-digit form."""
     match = PHONE_IN_TEXT.search(unicodedata.normalize("NFKC", text))
-    return normalise_phone(match.group()) if match else None
+    return _eleven_digits(match.group()) if match else None
 
 
 def normalise_last4(text: str) -> str | None:
@@ -49,3 +68,15 @@ def normalise_last4(text: str) -> str | None:
 def mask_phone(phone: str) -> str:
     """'13800138000' → '138****8000': safe to show, log or keep in a conversation."""
     return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
+
+
+def mask_proof(proof: str) -> str:
+    """How a customer's proof of ownership may be kept or shown: '138****8000' for a phone in
+    any form normalise_phone accepts, '****8000' for the last four digits, '****' otherwise."""
+    if not isinstance(proof, str):
+        return "****"
+    phone = normalise_phone(proof)
+    if phone:
+        return mask_phone(phone)
+    last4 = normalise_last4(proof)
+    return f"****{last4}" if last4 else "****"

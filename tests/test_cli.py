@@ -6,9 +6,13 @@ import os
 import sqlite3
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
+from bot.cli.serve import ServeOptions, action_server_command, rasa_server_command
 from bot.config import PROJECT_ROOT
+
+RASA_ENTRY = [sys.executable, "-m", "bot.cli.rasa_entry"]
 
 
 def run_bot(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
@@ -71,3 +75,55 @@ def test_serve_refuses_a_bad_policy_file_before_starting(tmp_path: Path) -> None
         timeout=60,
     )
     assert result.returncode == 1 and "unknown policy rule(s): no_reason_days" in result.stderr
+
+
+def test_both_servers_start_through_the_redacting_entry(tmp_path: Path) -> None:
+    options = ServeOptions("127.0.0.1", 5005, "127.0.0.1", 5055, ("http://localhost:8000",))
+    endpoints = tmp_path / "endpoints.yml"
+    assert action_server_command(options)[:5] == [*RASA_ENTRY, "run", "actions"]
+    assert rasa_server_command(options, endpoints, shell=False)[:4] == [*RASA_ENTRY, "run"]
+    assert rasa_server_command(options, endpoints, shell=True)[:4] == [*RASA_ENTRY, "shell"]
+
+
+def test_the_rasa_entry_redacts_the_log_before_rasa_runs() -> None:
+    # Rasa's main replaced by one that logs what a failing action would: the entry must have
+    # installed redaction first and handed Rasa its arguments.
+    script = textwrap.dedent(
+        """
+        import logging, sys
+        import rasa.__main__
+
+        def fake_main():
+            logging.basicConfig(format="%(message)s")
+            body = '{"text": "139 0013 9000", "customer_token": "eyJa.eyJb.c"}'
+            logging.getLogger("rasa.core.processor").error("body %s argv %s", body, sys.argv)
+
+        rasa.__main__.main = fake_main
+        from bot.cli.rasa_entry import main
+        sys.argv = ["rasa_entry.py", "run", "actions"]
+        main()
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "139 0013 9000" not in result.stderr and "eyJa.eyJb.c" not in result.stderr
+    assert '"text": "139****9000", "customer_token": "[redacted]"' in result.stderr
+    assert "argv ['rasa', 'run', 'actions']" in result.stderr
+
+
+def test_the_rasa_entry_runs_rasas_command_line() -> None:
+    result = subprocess.run(
+        [*RASA_ENTRY, "--version"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and "Rasa Version" in result.stdout

@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.utils import all_subclasses
 
+from actions.guard import GuardedAction
+from actions.job_slots import JOB_OF_FORM
 from bot.config import PROJECT_ROOT
 from bot.policy import (
     Decision,
@@ -98,7 +101,7 @@ def test_every_verdict_is_explained_with_values_it_provides(verdict: Verdict) ->
     assert verdict.message_key in RESPONSES, f"domain.yml lacks {verdict.message_key}"
     decision = SCENARIOS[verdict]()
     assert decision.verdict is verdict
-    missing = placeholders(verdict.message_key) - set(decision.values)
+    missing = placeholders(verdict.message_key) - set(decision.values.present())
     assert not missing, f"{verdict.message_key} needs {missing} that the policy does not give"
 
 
@@ -128,6 +131,16 @@ def _responses_named_in(path: Path) -> set[str]:
 def test_every_response_an_action_names_exists() -> None:
     named = set().union(*(_responses_named_in(p) for p in (PROJECT_ROOT / "actions").glob("*.py")))
     assert named and named <= set(RESPONSES)
+
+
+def test_every_job_a_store_failure_can_end_has_its_apology() -> None:
+    """The guard names `utter_<job>_unavailable` at run time, out of sight of the check above."""
+    _registered_actions()  # imports every action module
+    assert set(JOB_OF_FORM) == set(DOMAIN["forms"])
+    jobs = set(JOB_OF_FORM.values()) | {"handoff"}  # handoff: a failure outside any form
+    jobs |= {action.job for action in all_subclasses(GuardedAction) if action.job}
+    missing = {f"utter_{job}_unavailable" for job in jobs} - set(RESPONSES)
+    assert not missing, f"domain.yml lacks {missing}"
 
 
 def test_no_response_retypes_a_policy_number() -> None:

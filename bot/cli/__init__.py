@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import sys
 
+from bot.clock import shop_now
 from bot.config import get_settings
 from bot.policy import WorkCalendar
 from bot.store.db import engine_for, unit_of_work
@@ -31,7 +31,7 @@ def _seed(args: argparse.Namespace) -> int:
             print("error: the database already holds orders; seed an empty one", file=sys.stderr)
             return 1
         calendar = WorkCalendar.from_file(settings.holidays_file)
-        seed(session, dt.datetime.now(settings.tz), settings.tz, calendar)
+        seed(session, shop_now(), settings.tz, calendar)
     print("demo orders and history loaded")
     return 0
 

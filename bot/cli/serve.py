@@ -70,22 +70,23 @@ def endpoints_file(options: ServeOptions, directory: Path) -> Path:
     return path
 
 
-def _rasa() -> str:
-    return str(Path(sys.executable).with_name("rasa"))
+def _rasa() -> list[str]:
+    # Rasa's CLI behind bot.cli.rasa_entry, which first makes every log record redacted.
+    return [sys.executable, "-m", "bot.cli.rasa_entry"]
 
 
 def action_server_command(options: ServeOptions) -> list[str]:
     """The command line of the action server."""
-    return [_rasa(), "run", "actions", "--actions", "actions", "--port", str(options.action_port)]
+    return [*_rasa(), "run", "actions", "--actions", "actions", "--port", str(options.action_port)]
 
 
 def rasa_server_command(options: ServeOptions, endpoints: Path, shell: bool) -> list[str]:
     """The command line of the Rasa server (REST + socket.io) or of `rasa shell`."""
     common = ["--model", str(MODEL_PATH), "--endpoints", str(endpoints)]
     if shell:
-        return [_rasa(), "shell", *common]
+        return [*_rasa(), "shell", *common]
     return [
-        _rasa(), "run", *common,
+        *_rasa(), "run", *common,
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
         "--interface", options.rasa_host, "--port", str(options.rasa_port),
         "--cors", *options.cors_origins,
@@ -153,7 +154,8 @@ def serve(shell: bool = False) -> int:
             while all(p.poll() is None for p in processes):
                 time.sleep(0.5)
             failed = next(p for p in processes if p.poll() is not None)
-            logger.error("%s exited with code %s; stopping", failed.args[1:3], failed.returncode)
+            name = "the action server" if failed is actions else "the Rasa server"
+            logger.error("%s exited with code %s; stopping", name, failed.returncode)
             return failed.returncode or 1
         except KeyboardInterrupt:
             return 0

@@ -22,7 +22,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import bot.nlp.spacy_zh  # noqa: F401  (registers the spaCy parts SpacyNLP's model names)
-from bot.config import get_settings
+from bot.clock import shop_now
 from bot.identifiers import normalise_order_no, normalise_phone
 from bot.nlp.extract import Entity, extract_all, warm_up
 from bot.nlp.normalise import normalise
@@ -90,7 +90,7 @@ class AfterSalesEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Add this extractor's entities to each message."""
-        now = dt.datetime.now(get_settings().tz)
+        now = shop_now()
         for message in messages:
             found = self._entities(message, now)
             entities = [*message.get(ENTITIES, []), *(self._as_rasa(e) for e in found)]

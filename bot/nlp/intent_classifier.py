@@ -127,6 +127,8 @@ class TfidfLogisticIntentClassifier(GraphComponent, IntentClassifier):
         raise ValueError(f"no sparse features from featurizer '{featurizer}'")
 
     def _features(self, messages: list[Message]) -> csr_matrix:
+        if self._chars is None:
+            raise ValueError("the intent classifier is used before it was trained")
         chars = self._chars.transform([_char_text(m) for m in messages])
         widths = [weight.idf_.shape[0] for weight in self._weights]
         counts = self._counts(messages, widths)

@@ -21,6 +21,9 @@ _ANGRY = {"😡": "生气", "🤬": "生气", "💢": "生气", "😠": "生气"
 _EMOJI = re.compile(
     "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d\U0001f3fb-\U0001f3ff]"
 )
+# OpenCC encodes to UTF-8, which raises on a lone surrogate (JSON can carry one as "\ud800"),
+# and stops at the first NUL: both are dropped before it runs.
+_UNENCODABLE = re.compile(r"[\x00\ud800-\udfff]")
 _REPEATED_PUNCT = re.compile(r"([!?.,~。，！？、~…])\1+")
 _SPACES = re.compile(r"\s+")
 # OpenCC's t2s gives 帳 → 帐; mainland usage for money is 账 (帐 stays for 帐篷, 蚊帐).
@@ -38,13 +41,24 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+def _encodable(text: str) -> str:
+    """`text` with surrogate pairs joined and anything UTF-8 cannot encode (or OpenCC would stop
+    at) removed, so every str can be normalised."""
+    if not _UNENCODABLE.search(text):
+        return text
+    joined = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    return _UNENCODABLE.sub("", joined)
+
+
 def _keep_stars(text: str) -> str:
     return text.replace("☆", "").replace("🌟", "⭐")
 
 
 def normalise(text: str) -> str:
-    """The canonical form of a customer's message (may be shorter than the original)."""
-    text = text[:MAX_CHARS]
+    """The canonical form of a customer's message (may be shorter than the original).
+
+    Total over str: characters that cannot be encoded (lone surrogates) are dropped."""
+    text = _encodable(text[:MAX_CHARS])
     text = unicodedata.normalize("NFKC", text)
     text = _t2s().convert(text)
     for variant, standard in _MAINLAND_VARIANTS.items():
@@ -59,4 +73,5 @@ def normalise(text: str) -> str:
 
 def is_traditional(text: str) -> bool:
     """True if the text has characters that OpenCC would convert to simplified ones."""
+    text = _encodable(text)
     return _t2s().convert(text) != text

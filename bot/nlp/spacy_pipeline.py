@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import cast
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import EntityRuler
 
 from bot.config import PROJECT_ROOT
 from bot.nlp.lexicon import load_lexicon
@@ -25,7 +27,7 @@ def build() -> Language:
     nlp = spacy.blank(
         "zh", config={"nlp": {"tokenizer": {"@tokenizers": "aftersales.JiebaTokenizer.v1"}}}
     )
-    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
+    ruler = cast(EntityRuler, nlp.add_pipe("entity_ruler", config={"overwrite_ents": True}))
     # An 11-digit mobile number is a phone, not an order number.
     order_regex = rf"^(?!(?:\+?86)?1[3-9]\d{{9}}$){ORDER_PATTERN}$"
     patterns: list[dict] = [

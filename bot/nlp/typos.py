@@ -24,7 +24,8 @@ _MAX_LENGTH = 5
 
 def _syllables(text: str) -> list[str]:
     # One entry per character: non-Chinese characters stand for themselves.
-    return lazy_pinyin(text, errors=lambda chars: list(chars))
+    syllables: list[str] = lazy_pinyin(text, errors=lambda chars: list(chars))  # type: ignore[arg-type,return-value]
+    return syllables
 
 
 def _is_chinese(text: str) -> bool:

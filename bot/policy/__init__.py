@@ -4,10 +4,17 @@ Import from here; the submodules are split by feature only to keep each one shor
 """
 
 from bot.policy.calendar import HolidayFileError, WorkCalendar, WorkdayDate
-from bot.policy.complaints import ComplaintDeadlines, Severity, complaint_deadlines, needs_human
+from bot.policy.complaints import (
+    ComplaintDeadlines,
+    Severity,
+    agents_on_duty,
+    complaint_deadlines,
+    needs_human,
+)
 from bot.policy.configured import configured_calendar, configured_rules
 from bot.policy.facts import (
     Decision,
+    DecisionValues,
     ItemFacts,
     OrderFacts,
     OrderStatus,
@@ -26,13 +33,25 @@ from bot.policy.refunds import (
     refund_schedule,
     refund_stage,
 )
-from bot.policy.repairs import check_onsite_slot, decide_repair, warranty_last_day
-from bot.policy.returns import day_of_receipt_count, decide_return, shipping_payer
+from bot.policy.repairs import (
+    check_onsite_slot,
+    clip_to_service_hours,
+    decide_paid_repair,
+    decide_repair,
+    warranty_last_day,
+)
+from bot.policy.returns import (
+    day_of_receipt_count,
+    decide_refund_only,
+    decide_return,
+    shipping_payer,
+)
 from bot.policy.rules import PolicyConfigError, PolicyRules, load_rules
 
 __all__ = [
     "ComplaintDeadlines",
     "Decision",
+    "DecisionValues",
     "Dimension",
     "HolidayFileError",
     "ItemFacts",
@@ -50,11 +69,15 @@ __all__ = [
     "Verdict",
     "WorkCalendar",
     "WorkdayDate",
+    "agents_on_duty",
     "check_onsite_slot",
+    "clip_to_service_hours",
     "complaint_deadlines",
     "configured_calendar",
     "configured_rules",
     "day_of_receipt_count",
+    "decide_paid_repair",
+    "decide_refund_only",
     "decide_repair",
     "decide_return",
     "is_extreme",

@@ -116,12 +116,3 @@ class WorkCalendar:
             if workday:
                 remaining -= 1
         return WorkdayDate(current, estimated)
-
-    def working_days_between(self, start: dt.date, end: dt.date) -> int:
-        """How many working days lie after `start` up to and including `end` (0 if end<=start)."""
-        count = 0
-        current = start
-        while current < end:
-            current += dt.timedelta(days=1)
-            count += self.is_workday(current)[0]
-        return count

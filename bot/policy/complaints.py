@@ -54,3 +54,9 @@ def needs_human(
         or severity is Severity.HIGH
         or earlier_complaints >= rules.repeat_complaint_threshold
     )
+
+
+def agents_on_duty(moment: dt.datetime, rules: PolicyRules) -> bool:
+    """Are human agents working at `moment` (shop time)? Outside the hours a handoff waits
+    for the next opening."""
+    return rules.agent_service_start_hour <= moment.hour < rules.agent_service_end_hour

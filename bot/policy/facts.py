@@ -7,7 +7,7 @@ every rule is a pure function that a unit test can call with a date and an order
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -120,12 +120,54 @@ class OrderFacts:
 
 
 @dataclass(frozen=True)
+class DecisionValues:
+    """Every value a verdict's explanation may need; a verdict sets the ones it uses and
+    the others stay None. Names match the placeholders of the `utter_policy_*` responses."""
+
+    product: str | None = None
+    category: str | None = None
+    # returns and exchanges
+    day: int | None = None  # today's day since receipt, the day of receipt being day 1
+    window_days: int | None = None
+    last_day: dt.date | None = None
+    no_reason_days: int | None = None
+    quality_days: int | None = None
+    shipping_payer: Party | None = None
+    review_due: dt.date | None = None
+    review_working_days: int | None = None
+    processing_due: dt.date | None = None
+    processing_latest: dt.date | None = None
+    # repairs
+    onsite: bool | None = None
+    warranty_months: int | None = None
+    warranty_last_day: dt.date | None = None
+    respond_due: dt.date | None = None
+    respond_working_days: int | None = None
+    complete_due: dt.date | None = None
+    complete_working_days: int | None = None
+    # on-site visiting times
+    start_hour: int | None = None
+    end_hour: int | None = None
+    horizon_days: int | None = None
+
+    def present(self) -> dict[str, Any]:
+        """The values this verdict set, by name (for a response's placeholders)."""
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None
+        }
+
+    def with_(self, **changes: Any) -> DecisionValues:
+        """A copy with some values set."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
 class Decision:
     """A verdict with the values its explanation needs (deadlines, days, amounts)."""
 
     verdict: Verdict
     allowed: bool
-    values: dict[str, Any] = field(default_factory=dict)
+    values: DecisionValues = field(default_factory=DecisionValues)
     estimated: bool = False  # a date in it was counted without an announced holiday schedule
 
     @property

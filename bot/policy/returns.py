@@ -7,6 +7,7 @@ import datetime as dt
 from bot.policy.calendar import WorkCalendar
 from bot.policy.facts import (
     Decision,
+    DecisionValues,
     ItemFacts,
     OrderFacts,
     OrderStatus,
@@ -56,16 +57,16 @@ def decide_return(
     special = item.category in rules.special_categories
     window = rules.quality_return_days if reason.merchant_fault else rules.no_reason_return_days
     last_day = order.delivered_on + dt.timedelta(days=window - 1)
-    values: dict[str, object] = {
-        "day": day,
-        "window_days": window,
-        "last_day": last_day,
-        "category": item.category,
-        "product": item.product_name,
-    }
+    values = DecisionValues(
+        day=day,
+        window_days=window,
+        last_day=last_day,
+        category=item.category,
+        product=item.product_name,
+    )
 
     if day > rules.quality_return_days:
-        values.update(
+        values = values.with_(
             no_reason_days=rules.no_reason_return_days, quality_days=rules.quality_return_days
         )
         return Decision(Verdict.RETURN_WINDOW_PASSED, allowed=False, values=values)
@@ -73,7 +74,7 @@ def decide_return(
         if special:
             return Decision(Verdict.SPECIAL_CATEGORY, allowed=False, values=values)
         if day > window:
-            values["quality_days"] = rules.quality_return_days
+            values = values.with_(quality_days=rules.quality_return_days)
             return Decision(Verdict.NO_REASON_WINDOW_PASSED, allowed=False, values=values)
         verdict = Verdict.NO_REASON_OK
     else:
@@ -82,7 +83,7 @@ def decide_return(
     review = calendar.add_working_days(today, rules.return_review_working_days)
     processed = calendar.add_working_days(today, rules.return_processing_working_days)
     latest = calendar.add_working_days(today, rules.return_processing_max_working_days)
-    values.update(
+    values = values.with_(
         shipping_payer=shipping_payer(reason),
         review_due=review.date,
         review_working_days=rules.return_review_working_days,
@@ -91,3 +92,18 @@ def decide_return(
     )
     estimated = review.estimated or processed.estimated or latest.estimated
     return Decision(verdict, allowed=True, values=values, estimated=estimated)
+
+
+def decide_refund_only(today: dt.date, rules: PolicyRules, calendar: WorkCalendar) -> Decision:
+    """Cancelling an item that has not shipped: nothing travels back, so the merchant bears
+    any shipping cost; reviewed and processed within the return working days."""
+    review = calendar.add_working_days(today, rules.return_review_working_days)
+    processed = calendar.add_working_days(today, rules.return_processing_working_days)
+    return Decision(
+        Verdict.NOT_SHIPPED_REFUND_ONLY,
+        allowed=True,
+        values=DecisionValues(
+            shipping_payer=Party.MERCHANT, review_due=review.date, processing_due=processed.date
+        ),
+        estimated=review.estimated or processed.estimated,
+    )

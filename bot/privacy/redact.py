@@ -19,11 +19,13 @@ REDACTED = "[redacted]"
 SECRET_METADATA_KEYS = frozenset({"customer_token", "token", "access_token", "authorization"})
 # Slots that hold order numbers, which can look like phone numbers and must stay intact.
 ORDER_SLOTS = frozenset({"order_id", "verified_order", "complaint_order"})
+_MASKED_PHONE = re.compile(r"1[3-9][0-9]\*{4}[0-9]{4}")
 
 
 def mask_phones_in(text: str) -> str:
-    """Every mobile number in `text` masked (138****8000). The text comes back NFKC-folded,
-    so full-width digits are caught too."""
+    """Every mobile number in `text` masked (138****8000), in every form normalise_phone
+    accepts (separators, +86/0086 prefix, full-width digits). The text comes back NFKC-folded;
+    digit runs longer than a phone (order numbers) are left alone."""
 
     def mask(match: re.Match[str]) -> str:
         phone = normalise_phone(match.group())
@@ -32,12 +34,21 @@ def mask_phones_in(text: str) -> str:
     return PHONE_IN_TEXT.sub(mask, unicodedata.normalize("NFKC", text))
 
 
+def _mask_phone_entity(value: str) -> str:
+    """A phone entity's value masked. Already masked, it stays (redacting twice changes nothing);
+    anything else is not shown at all."""
+    phone = normalise_phone(value)
+    if phone:
+        return mask_phone(phone)
+    return value if _MASKED_PHONE.fullmatch(value) else mask_phone("")
+
+
 def _redact_parse_data(parse_data: dict[str, Any]) -> None:
     if isinstance(parse_data.get("text"), str):
         parse_data["text"] = mask_phones_in(parse_data["text"])
     for entity in parse_data.get("entities") or []:
         if entity.get("entity") == "phone" and isinstance(entity.get("value"), str):
-            entity["value"] = mask_phone(normalise_phone(entity["value"]) or "")
+            entity["value"] = _mask_phone_entity(entity["value"])
     _redact_metadata(parse_data.get("metadata"))
 
 
@@ -48,7 +59,8 @@ def _redact_metadata(metadata: Any) -> None:
 
 
 def redact_event(event: dict[str, Any]) -> dict[str, Any]:
-    """A copy of one serialised event with phone numbers masked and credentials removed."""
+    """A copy of one serialised event with phone numbers masked and credentials removed.
+    Redacting a redacted event gives the same event."""
     event = copy.deepcopy(event)
     kind = event.get("event")
     if kind == "user":

@@ -2,6 +2,11 @@
 
 Actions stay thin: they read slots, call one of these, and map the result to responses.
 One module per job; this package re-exports what the actions use.
+
+Errors: every service raises only `StoreError` (re-exported here) or one of its subclasses:
+`StoreUnavailable` when the database fails, `OwnershipNotVerified` when the conversation has
+not proved the order, `InvalidRequest` when the policy or the order no longer allows what was
+asked. Actions catch `StoreError` in one place (`actions/guard.py`).
 """
 
 from bot.services.complaints import (
@@ -10,20 +15,17 @@ from bot.services.complaints import (
     open_complaint,
     sounds_angry,
 )
+from bot.services.handoffs import HandoffReceipt, request_handoff
 from bot.services.orders import (
-    MAX_VERIFY_ATTEMPTS,
     OrderCheck,
     OrderLine,
     OrderSummary,
-    Verification,
     check_order,
     order_lines,
-    owned_by,
     recent_orders,
-    verify_owner,
 )
 from bot.services.ratings import save_rating
-from bot.services.refunds import ROUTE_NAMES, RefundStatus, refund_status
+from bot.services.refunds import RefundStatus, refund_status
 from bot.services.repairs import (
     RepairAssessment,
     RepairReceipt,
@@ -32,19 +34,32 @@ from bot.services.repairs import (
     check_visit,
 )
 from bot.services.returns import ReturnReceipt, assess_return, open_return, refund_only_amount
+from bot.services.verification import (
+    FAILURE_WINDOW,
+    LockState,
+    Verification,
+    VerificationResult,
+    lock_state,
+    prove_by_sign_in,
+    verify_owner,
+)
+from bot.store import StoreError
 
 __all__ = [
-    "MAX_VERIFY_ATTEMPTS",
-    "ROUTE_NAMES",
+    "FAILURE_WINDOW",
     "ComplaintReceipt",
+    "HandoffReceipt",
+    "LockState",
     "OrderCheck",
     "OrderLine",
     "OrderSummary",
     "RefundStatus",
     "RepairAssessment",
     "RepairReceipt",
+    "StoreError",
     "ReturnReceipt",
     "Verification",
+    "VerificationResult",
     "assess_repair",
     "assess_return",
     "book_repair",
@@ -54,10 +69,12 @@ __all__ = [
     "open_complaint",
     "open_return",
     "order_lines",
-    "owned_by",
+    "prove_by_sign_in",
+    "lock_state",
     "recent_orders",
     "refund_only_amount",
     "refund_status",
+    "request_handoff",
     "save_rating",
     "sounds_angry",
     "verify_owner",

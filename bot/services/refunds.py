@@ -8,9 +8,8 @@ from decimal import Decimal
 
 from bot.clock import shop_now
 from bot.policy import RefundStage, refund_stage
+from bot.services.verification import require_proof
 from bot.store import open_repository
-
-ROUTE_NAMES = {"alipay": "支付宝", "wechat": "微信", "card": "银行卡", "balance": "账户余额"}
 
 
 @dataclass(frozen=True)
@@ -20,7 +19,7 @@ class RefundStatus:
     public_id: str
     stage: RefundStage
     amount: Decimal
-    route: str  # in Chinese, e.g. 支付宝
+    route: str  # alipay / wechat / card / balance
     product: str
     due_on: dt.date | None
     credit_earliest: dt.date | None
@@ -29,11 +28,14 @@ class RefundStatus:
     category: str | None
 
 
-def refund_status(order_no: str, today: dt.date | None = None) -> RefundStatus | None:
-    """The newest refund of a (verified) order, or None if it has none."""
+def refund_status(
+    order_no: str, conversation_id: str, today: dt.date | None = None
+) -> RefundStatus | None:
+    """The newest refund of an order this conversation proved it owns, or None if it has none."""
     today = today or shop_now().date()
     with open_repository() as repo:
         order = repo.find_order(order_no)
+        require_proof(repo, order, conversation_id)
         refunds = repo.refunds_for_order(order)
         if not refunds:
             return None
@@ -51,7 +53,7 @@ def refund_status(order_no: str, today: dt.date | None = None) -> RefundStatus |
             public_id=refund.public_id,
             stage=stage,
             amount=refund.amount,
-            route=ROUTE_NAMES.get(refund.route, refund.route),
+            route=refund.route,
             product=item.product_name,
             due_on=refund.due_on,
             credit_earliest=refund.credit_earliest,

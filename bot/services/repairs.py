@@ -11,10 +11,13 @@ from bot.policy import (
     Decision,
     Verdict,
     check_onsite_slot,
+    clip_to_service_hours,
     configured_calendar,
     configured_rules,
+    decide_paid_repair,
     decide_repair,
 )
+from bot.services.verification import require_proof
 from bot.store import InvalidRequest, open_repository
 
 # Verdicts after which a paid repair can still be offered: the goods arrived and can be fixed.
@@ -38,13 +41,14 @@ class RepairAssessment:
 
 
 def assess_repair(
-    order_no: str, item_id: int | None = None, today: dt.date | None = None
+    order_no: str, conversation_id: str, item_id: int | None = None, today: dt.date | None = None
 ) -> RepairAssessment:
-    """May the item be repaired free of charge, and how?"""
+    """May the item be repaired free of charge, and how? (Proof required.)"""
     today = today or shop_now().date()
     rules = configured_rules()
     with open_repository() as repo:
         order = repo.find_order(order_no)
+        require_proof(repo, order, conversation_id)
         item = repo.item_facts(repo.item_of(order, item_id))
         decision = decide_repair(repo.order_facts(order), item, today, rules, configured_calendar())
         return RepairAssessment(decision, item.category in rules.onsite_categories)
@@ -53,11 +57,7 @@ def assess_repair(
 def check_visit(start: dt.datetime, end: dt.datetime) -> tuple[Decision, dt.datetime, dt.datetime]:
     """A requested visit clipped to service hours, and the policy's verdict on it."""
     rules = configured_rules()
-    opens = start.replace(hour=rules.onsite_service_start_hour, minute=0, second=0, microsecond=0)
-    closes = opens.replace(hour=rules.onsite_service_end_hour - 1, minute=59)
-    start, end = max(start, opens), min(end, closes + dt.timedelta(minutes=1))
-    if end <= start:  # entirely outside service hours: keep it so the verdict says so
-        start, end = start, start + dt.timedelta(hours=1)
+    start, end = clip_to_service_hours(start, end, rules)
     return check_onsite_slot(start, end, shop_now(), rules), start, end
 
 
@@ -94,17 +94,17 @@ def book_repair(
     rules, calendar = configured_rules(), configured_calendar()
     with open_repository() as repo:
         order = repo.find_order(order_no)
+        require_proof(repo, order, conversation_id)
         item = repo.item_of(order, item_id)
+        if mode == "onsite" and item.category not in rules.onsite_categories:
+            raise InvalidRequest(f"no on-site repair for {item.category}")
         decision = decide_repair(
             repo.order_facts(order), repo.item_facts(item), now.date(), rules, calendar
         )
         if not decision.allowed:
             if not (paid and decision.verdict in PAID_REPAIR_VERDICTS):
                 raise InvalidRequest(f"repair not covered: {decision.code}")
-            respond = calendar.add_working_days(now.date(), rules.repair_response_working_days)
-            decision = Decision(
-                decision.verdict, allowed=False, values={"respond_due": respond.date}
-            )
+            decision = decide_paid_repair(decision.verdict, now.date(), rules, calendar)
         contact = contact_phone or order.buyer_phone
         booking = repo.book_repair(
             order, item, fault=fault, mode=mode, decision=decision, now=now,

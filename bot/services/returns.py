@@ -14,10 +14,12 @@ from bot.policy import (
     Verdict,
     configured_calendar,
     configured_rules,
+    decide_refund_only,
     decide_return,
     refund_amount,
     refund_schedule,
 )
+from bot.services.verification import require_proof
 from bot.store import AfterSalesRepository, open_repository
 from bot.store.models import Order, OrderItem
 
@@ -48,22 +50,28 @@ def _item_refund(order: Order, item: OrderItem, *, buyer_reason: bool, shipped: 
 
 
 def assess_return(
-    order_no: str, reason: ReturnReason, item_id: int | None = None, today: dt.date | None = None
+    order_no: str,
+    reason: ReturnReason,
+    conversation_id: str,
+    item_id: int | None = None,
+    today: dt.date | None = None,
 ) -> Decision:
-    """The policy's verdict on returning or exchanging the item today."""
+    """The policy's verdict on returning or exchanging the item today (proof required)."""
     today = today or shop_now().date()
     with open_repository() as repo:
         order = repo.find_order(order_no)
+        require_proof(repo, order, conversation_id)
         item = repo.item_facts(repo.item_of(order, item_id))
         return decide_return(
             repo.order_facts(order), item, reason, today, configured_rules(), configured_calendar()
         )
 
 
-def refund_only_amount(order_no: str, item_id: int | None = None) -> Decimal:
-    """What cancelling an unshipped item refunds: all that was paid for it."""
+def refund_only_amount(order_no: str, conversation_id: str, item_id: int | None = None) -> Decimal:
+    """What cancelling an unshipped item refunds: all that was paid for it (proof required)."""
     with open_repository() as repo:
         order = repo.find_order(order_no)
+        require_proof(repo, order, conversation_id)
         item = repo.item_of(order, item_id)
         return _item_refund(order, item, buyer_reason=True, shipped=False)
 
@@ -84,6 +92,7 @@ def open_return(
     rules, calendar = configured_rules(), configured_calendar()
     with open_repository() as repo:
         order = repo.find_order(order_no)
+        require_proof(repo, order, conversation_id)
         item = repo.item_of(order, item_id)
         facts = repo.order_facts(order)
         decision = decide_return(facts, repo.item_facts(item), reason, now.date(), rules, calendar)
@@ -123,17 +132,9 @@ def _open_refund_only(
 ) -> ReturnReceipt:  # fmt: skip
     rules, calendar = configured_rules(), configured_calendar()
     today = now.date()
-    review = calendar.add_working_days(today, rules.return_review_working_days)
-    processing = calendar.add_working_days(today, rules.return_processing_working_days)
-    decision = Decision(
-        Verdict.NOT_SHIPPED_REFUND_ONLY,
-        allowed=True,
-        values={
-            "shipping_payer": Party.MERCHANT,
-            "review_due": review.date,
-            "processing_due": processing.date,
-        },
-    )
+    decision = decide_refund_only(today, rules, calendar)
+    review_due, processing_due = decision.values.review_due, decision.values.processing_due
+    assert review_due is not None and processing_due is not None  # refund-only sets both
     request = repo.open_request(
         order, item, kind="refund_only", reason=reason, decision=decision, now=now,
         conversation_id=conversation_id,
@@ -150,9 +151,9 @@ def _open_refund_only(
         category=item.category,
         shipping_payer=Party.MERCHANT.value,
         return_address=None,
-        review_due=review.date,
-        processing_due=processing.date,
+        review_due=review_due,
+        processing_due=processing_due,
         refund_amount=amount,
         refund_working_days=rules.refund_working_days_no_quality,
-        estimated=review.estimated or processing.estimated or schedule.estimated,
+        estimated=decision.estimated or schedule.estimated,
     )

@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
+from bot.clock import utc_now
+
 # Named constraints keep later migrations (and SQLite's batch mode) deterministic.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -78,7 +80,7 @@ class UtcDateTime(TypeDecorator):
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return utc_now()
 
 
 class Customer(Base):
@@ -274,3 +276,21 @@ class IdCounter(Base):
     prefix = Column(String(4), nullable=False)
     day = Column(String(8), nullable=False)
     last_value = Column(Integer, nullable=False)
+
+
+class OwnershipCheck(Base):
+    """One attempt to prove a conversation owns an order (a phone, its last 4 digits, or a
+    sign-in token). Failures drive the lockout; successes are the proof later look-ups need.
+
+    Kept in the store, not in a conversation, so a new sender id or a success elsewhere
+    resets nothing.
+    """
+
+    __tablename__ = "ownership_checks"
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(ForeignKey("orders.id"), nullable=False, index=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    proof_kind = Column(String(8), nullable=False)  # phone / last4 / token
+    succeeded = Column(Boolean, nullable=False)
+    created_at = Column(UtcDateTime, nullable=False, default=_utcnow)

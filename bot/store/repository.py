@@ -10,6 +10,7 @@ import datetime as dt
 import hmac
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -43,12 +44,24 @@ from bot.store.models import (
     HandoffRequest,
     Order,
     OrderItem,
+    OwnershipCheck,
     Rating,
     Refund,
     RepairBooking,
 )
 
 REQUEST_KINDS = ("return", "exchange", "refund_only")
+T = TypeVar("T")
+
+
+def _required(value: T | None) -> T:
+    """A value an allowing decision always sets; its absence is a bug, not bad input."""
+    if value is None:
+        raise InvalidRequest("the decision lacks a value the request needs")
+    return value
+
+
+PROOF_KINDS = ("phone", "last4", "token")
 
 
 class AfterSalesRepository:
@@ -61,13 +74,18 @@ class AfterSalesRepository:
 
     # --- orders and ownership -------------------------------------------------------------
 
-    def find_order(self, order_no: str) -> Order:
-        """The order with this number; MalformedOrderNumber or OrderNotFound otherwise."""
+    def find_order(self, order_no: str, *, for_update: bool = False) -> Order:
+        """The order with this number; MalformedOrderNumber or OrderNotFound otherwise.
+
+        `for_update` locks the row until the unit of work ends (PostgreSQL; SQLite serialises
+        writers anyway), so concurrent ownership checks of one order are counted one by one.
+        """
         normalised = normalise_order_no(order_no)
         if normalised is None:
             raise MalformedOrderNumber("an order number has 10–20 digits, optionally after letters")
+        query = select(Order).where(Order.order_no == normalised)
         order = self.session.execute(
-            select(Order).where(Order.order_no == normalised)
+            query.with_for_update() if for_update else query
         ).scalar_one_or_none()
         if order is None:
             raise OrderNotFound(f"no order {normalised}")
@@ -88,16 +106,57 @@ class AfterSalesRepository:
             raise OwnershipNotVerified(f"phone does not match order {order.order_no}")
         return order
 
-    def orders_of_phone(self, phone: str) -> list[Order]:
-        """A verified customer's orders, newest first (for channels that pass a user id)."""
-        normalised = normalise_phone(phone)
-        if normalised is None:
-            raise InvalidPhone("not a mainland mobile number")
-        return list(
-            self.session.execute(
-                select(Order).where(Order.buyer_phone == normalised).order_by(Order.paid_at.desc())
-            ).scalars()
+    def record_ownership_check(
+        self,
+        order: Order,
+        *,
+        conversation_id: str,
+        proof_kind: str,
+        succeeded: bool,
+        now: dt.datetime,
+    ) -> None:
+        """Remember one attempt to prove ownership of `order` (phone, last4 or token)."""
+        if proof_kind not in PROOF_KINDS:
+            raise InvalidRequest(f"unknown proof kind {proof_kind!r}")
+        self.session.add(
+            OwnershipCheck(
+                order_id=order.id,
+                conversation_id=conversation_id,
+                proof_kind=proof_kind,
+                succeeded=succeeded,
+                created_at=now,
+            )
         )
+        self.session.flush()
+
+    def failed_ownership_checks(
+        self, *, since: dt.datetime, order: Order | None = None, conversation_id: str | None = None
+    ) -> int:
+        """Failed proofs since `since`, of one order or by one conversation (or both)."""
+        query = (
+            select(func.count())
+            .select_from(OwnershipCheck)
+            .where(OwnershipCheck.succeeded.is_(False), OwnershipCheck.created_at >= since)
+        )
+        if order is not None:
+            query = query.where(OwnershipCheck.order_id == order.id)
+        if conversation_id is not None:
+            query = query.where(OwnershipCheck.conversation_id == conversation_id)
+        return self.session.execute(query).scalar_one()
+
+    def has_ownership_proof(self, order: Order, conversation_id: str, since: dt.datetime) -> bool:
+        """Did this conversation prove it owns `order` at or after `since`?"""
+        found = self.session.execute(
+            select(OwnershipCheck.id)
+            .where(
+                OwnershipCheck.order_id == order.id,
+                OwnershipCheck.conversation_id == conversation_id,
+                OwnershipCheck.succeeded.is_(True),
+                OwnershipCheck.created_at >= since,
+            )
+            .limit(1)
+        ).first()
+        return found is not None
 
     def orders_of_customer(self, customer_id: str, limit: int) -> list[Order]:
         """The customer's newest orders (by payment time); none for an id that is not a number."""
@@ -116,10 +175,13 @@ class AfterSalesRepository:
         """A stored UTC time as a calendar date in the shop's time zone."""
         return None if moment is None else moment.astimezone(self.tz).date()
 
+    def paid_on(self, order: Order) -> dt.date:
+        """The shop-zone date the order was paid (paid_at is NOT NULL)."""
+        return order.paid_at.astimezone(self.tz).date()
+
     def order_facts(self, order: Order) -> OrderFacts:
         """The policy's view of an order."""
-        paid_on = self.local_date(order.paid_at)
-        assert paid_on is not None  # paid_at is NOT NULL
+        paid_on = self.paid_on(order)
         return OrderFacts(
             order_no=order.order_no,
             status=OrderStatus(order.status),
@@ -177,10 +239,10 @@ class AfterSalesRepository:
             quality_problem=reason is ReturnReason.QUALITY,
             description=description,
             status="submitted",
-            shipping_payer=decision.values["shipping_payer"].value,
+            shipping_payer=_required(decision.values.shipping_payer).value,
             return_address=self.return_address if kind != "refund_only" else None,
-            review_due=decision.values["review_due"],
-            processing_due=decision.values["processing_due"],
+            review_due=_required(decision.values.review_due),
+            processing_due=_required(decision.values.processing_due),
             conversation_id=conversation_id,
             created_at=now,
         )
@@ -227,16 +289,6 @@ class AfterSalesRepository:
             ).scalars()
         )
 
-    def requests_for_order(self, order: Order) -> list[AfterSalesRequest]:
-        """Every after-sales application of the order, newest first."""
-        return list(
-            self.session.execute(
-                select(AfterSalesRequest)
-                .where(AfterSalesRequest.order_id == order.id)
-                .order_by(AfterSalesRequest.id.desc())
-            ).scalars()
-        )
-
     # --- repairs ------------------------------------------------------------------------------
 
     def book_repair(
@@ -272,8 +324,8 @@ class AfterSalesRepository:
             slot_start=slot[0] if slot else None,
             slot_end=slot[1] if slot else None,
             status="booked",
-            respond_due=decision.values.get("respond_due", now.astimezone(self.tz).date()),
-            complete_due=decision.values.get("complete_due"),
+            respond_due=decision.values.respond_due or now.astimezone(self.tz).date(),
+            complete_due=decision.values.complete_due,
             conversation_id=conversation_id,
             created_at=now,
         )

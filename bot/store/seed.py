@@ -111,10 +111,12 @@ COMPLAINT_TEXTS = [
 ]
 
 
-def _at(now: dt.datetime, days_ago: int | None, hour: int = 10) -> dt.datetime | None:
-    if days_ago is None:
-        return None
+def _day(now: dt.datetime, days_ago: int, hour: int = 10) -> dt.datetime:
     return (now - dt.timedelta(days=days_ago)).replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def _at(now: dt.datetime, days_ago: int | None, hour: int = 10) -> dt.datetime | None:
+    return None if days_ago is None else _day(now, days_ago, hour)
 
 
 def is_empty(session: Session) -> bool:
@@ -269,7 +271,7 @@ def _history(session: Session, now: dt.datetime, calendar: WorkCalendar) -> None
     for n in range(60):
         product, category, price, warranty = rng.choice(HISTORY_PRODUCTS)
         days_ago = rng.randint(20, HISTORY_DAYS)
-        delivered = _at(now, days_ago, 11)
+        delivered = _day(now, days_ago, 11)
         order = Order(
             order_no=f"2023{n:08d}",
             customer=history_customer,

@@ -15,6 +15,8 @@ from sqlalchemy import create_engine
 
 from bot.config import PROJECT_ROOT, get_settings
 from bot.policy import WorkCalendar, configured_calendar, configured_rules
+from bot.services.verification import verify_owner
+from bot.store import open_repository
 from bot.store.db import make_engine, unit_of_work
 from bot.store.migrate import upgrade
 from bot.store.seed import seed
@@ -67,3 +69,11 @@ def demo_store(store: str) -> str:
         seed(session, dt.datetime.now(shanghai), shanghai, WorkCalendar())
     engine.dispose()
     return store
+
+
+def prove(order_no: str, conversation_id: str) -> None:
+    """Record in the store that `conversation_id` proved it owns `order_no` (as a correct
+    phone would), so the services show that order's details to it."""
+    with open_repository() as repo:
+        phone = repo.find_order(order_no).buyer_phone
+    assert verify_owner(order_no, phone, conversation_id).outcome.value == "verified"

@@ -130,16 +130,22 @@ async def test_a_repeat_complaint_on_the_same_order_goes_to_a_person(store: str)
     assert messages[-1]["response"] == "utter_complaint_escalated"
 
 
-def _events(*bot_texts: str) -> list[dict]:
+def _events(*responses: str) -> list[dict]:
+    """The form starting, then bot messages as Rasa records them: the response in metadata."""
     started = [{"event": "active_loop", "name": "complaint_form"}]
-    return started + [{"event": "bot", "text": text} for text in bot_texts]
+    return started + [
+        {"event": "bot", "text": render({"response": r}), "metadata": {"utter_action": r}}
+        for r in responses
+    ]
 
 
 @pytest.mark.parametrize(
     ("said_before", "apologises"),
     [
         ((), True),  # the description came with the first message: apologise now
-        (("非常抱歉给您带来不好的体验。请您说一下具体发生了什么",), False),  # already did
+        (("utter_ask_complaint_description",), False),  # already did, in the question
+        (("utter_ask_complaint_description", "utter_invalid_complaint_description"), False),
+        (("utter_invalid_complaint_description",), True),  # asked again, never apologised
     ],
 )
 async def test_the_apology_is_said_exactly_once(said_before: tuple, apologises: bool) -> None:

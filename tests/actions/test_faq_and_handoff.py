@@ -9,9 +9,9 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine, func, select
 
-from actions import handoff
 from actions.faq import ActionAnswerFaq
 from actions.handoff import ActionRequestHandoff
+from bot.services import handoffs
 from bot.store.models import HandoffRequest
 from tests.actions.conftest import DOMAIN, render, tracker
 
@@ -58,7 +58,7 @@ async def test_handoff_is_filed_once_and_says_when(
     store: str, monkeypatch: pytest.MonkeyPatch, hour: int, response: str
 ) -> None:
     moment = dt.datetime(2026, 11, 23, hour, 0, tzinfo=SHANGHAI)
-    monkeypatch.setattr(handoff, "shop_now", lambda: moment)
+    monkeypatch.setattr(handoffs, "shop_now", lambda: moment)
     for _ in range(2):
         dispatcher = CollectingDispatcher()
         await ActionRequestHandoff().run(dispatcher, tracker("c-1", "human_handoff"), DOMAIN)
@@ -76,4 +76,4 @@ async def test_handoff_apologises_when_the_store_is_down(monkeypatch: pytest.Mon
     get_settings.cache_clear()
     dispatcher = CollectingDispatcher()
     await ActionRequestHandoff().run(dispatcher, tracker("c-2", "human_handoff"), DOMAIN)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_failed"]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_unavailable"]

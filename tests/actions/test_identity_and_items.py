@@ -16,9 +16,9 @@ from actions.identity import SIGNED_IN, ActionAskOrderId, ActionAskOrderItem, ma
 from actions.returns import YES, ActionSubmitReturn, ValidateReturnForm
 from bot.config import get_settings
 from bot.customer_tokens import issue_token
-from bot.services import OrderLine
+from bot.services import OrderLine, order_lines
 from bot.store.models import AfterSalesRequest, Customer
-from tests.actions.conftest import DOMAIN, fetch_rows, render
+from tests.actions.conftest import DOMAIN, fetch_rows, prove, render
 
 SECRET = "test-secret-" + "x" * 24
 TWO_ITEMS = "202411170012"  # 羽绒服 599.00 + 羊毛围巾 99.00, shipping 12.00, 张伟
@@ -60,6 +60,7 @@ async def test_a_signed_in_customer_needs_no_phone_for_their_own_order(demo_stor
     result, said = await validate("order_id", ZHANG_WEI_ORDER, tracker)
     assert result["phone"] == SIGNED_IN and result["verified_order"] == ZHANG_WEI_ORDER
     assert said == []
+    assert order_lines(ZHANG_WEI_ORDER, "conv-i")  # the store holds the proof, too
 
 
 @pytest.mark.parametrize("token_kind", ["someone else's", "forged", "expired"])
@@ -72,7 +73,11 @@ async def test_any_other_token_still_needs_the_phone(demo_store: str, token_kind
     }[token_kind]
     tracker = form_tracker({}, metadata={"customer_token": token})
     result, _ = await validate("order_id", ZHANG_WEI_ORDER, tracker)
-    assert result == {"order_id": ZHANG_WEI_ORDER, "order_item": None}
+    # No proof: the form starts again after the order number, phone first.
+    assert result == {
+        "order_id": ZHANG_WEI_ORDER, "phone": None, "order_item": None,
+        "return_reason": None, "return_confirm": None,
+    }  # fmt: skip
 
 
 async def test_a_signed_in_customer_is_offered_their_recent_orders(demo_store: str) -> None:
@@ -99,6 +104,8 @@ async def test_without_a_token_the_order_number_is_asked_plainly() -> None:
 
 
 async def test_the_item_is_asked_only_for_orders_with_several() -> None:
+    prove(TWO_ITEMS, "conv-i")
+    prove(ZHANG_WEI_ORDER, "conv-i")
     verified = {"order_id": TWO_ITEMS, "verified_order": TWO_ITEMS, "phone": "138****8000"}
     slots = await ValidateReturnForm().required_slots(
         DOMAIN["forms"]["return_form"]["required_slots"], CollectingDispatcher(),
@@ -114,8 +121,10 @@ async def test_the_item_is_asked_only_for_orders_with_several() -> None:
 
 
 async def test_the_item_question_lists_each_item() -> None:
+    prove(TWO_ITEMS, "conv-i")
     dispatcher = CollectingDispatcher()
-    await ActionAskOrderItem().run(dispatcher, form_tracker({"order_id": TWO_ITEMS}), DOMAIN)
+    slots = {"order_id": TWO_ITEMS, "verified_order": TWO_ITEMS}
+    await ActionAskOrderItem().run(dispatcher, form_tracker(slots), DOMAIN)
     message = dispatcher.messages[0]
     assert "2件商品" in render(message)
     assert [b["title"] for b in message["buttons"]] == ["1. 羽绒服", "2. 羊毛围巾"]
@@ -135,6 +144,7 @@ def test_match_item(text: str, products: list[str], item_id: int | None) -> None
 
 
 async def test_returning_one_item_of_two_refunds_that_item_only(store: str) -> None:
+    prove(TWO_ITEMS, "conv-i")
     tracker = form_tracker({"order_id": TWO_ITEMS, "verified_order": TWO_ITEMS})
     result, _ = await validate("order_item", "围巾", tracker)
     slots = {

@@ -14,7 +14,7 @@ from actions.identity import LOCKED
 from actions.rating import ActionSaveRating, ValidateRatingForm
 from actions.refunds import ActionShowRefundStatus, ValidateRefundStatusForm
 from bot.store.models import Rating
-from tests.actions.conftest import DOMAIN, render
+from tests.actions.conftest import DOMAIN, prove, render
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -48,7 +48,7 @@ async def test_order_number_is_normalised() -> None:
     result, said = await validate(
         ValidateRefundStatusForm(), "order_id", "2024 1102 0007", form_tracker({})
     )
-    assert result == {"order_id": "202411020007", "order_item": None} and said == []
+    assert result == {"order_id": "202411020007", "phone": None} and said == []
 
 
 @pytest.mark.parametrize("proof", ["9000", "尾号是9000", "13900139000"])
@@ -60,28 +60,57 @@ async def test_owner_verified_and_the_phone_not_kept(proof: str) -> None:
     assert "0013" not in result["phone"] and result["phone"].endswith("9000")
 
 
-async def test_third_wrong_phone_locks_the_order() -> None:
+async def test_wrong_phones_lock_the_order() -> None:
+    """Three wrong last-4 guesses leave only the full phone; three more lock the order."""
     validator, slots = ValidateRefundStatusForm(), {"order_id": "202411020007"}
-    for attempt in range(1, 4):
-        result, said = await validate(validator, "phone", "1111", form_tracker(slots, "1111"))
+    expected = [
+        ("1111", None, "utter_phone_mismatch", 2),
+        ("1111", None, "utter_phone_mismatch", 1),
+        ("1111", None, "utter_phone_mismatch_full_only", 3),
+        ("9000", None, "utter_full_phone_needed", 3),  # the right last 4, no longer enough
+        ("13700137000", None, "utter_phone_mismatch_full_only", 2),
+        ("13700137000", None, "utter_phone_mismatch_full_only", 1),
+        ("13700137000", LOCKED, "utter_verification_locked", None),
+    ]
+    for proof, phone, response, attempts_left in expected:
+        dispatcher = CollectingDispatcher()
+        result = await validator.validate_phone(
+            proof, dispatcher, form_tracker(slots, proof), DOMAIN
+        )
         slots.update(result)
-        if attempt < 3:
-            assert result["phone"] is None and said == ["utter_phone_mismatch"]
-    assert result["phone"] == LOCKED and said == ["utter_verification_locked"]
-    assert slots["locked_orders"] == ["202411020007"]
+        assert result == {"phone": phone}
+        assert [m["response"] for m in dispatcher.messages] == [response]
+        assert dispatcher.messages[0].get("attempts_left") == attempts_left
+        assert "{" not in render(dispatcher.messages[0])  # every placeholder filled
+    right, said = await validate(validator, "phone", "13900139000", form_tracker(slots))
+    assert right == {"phone": LOCKED} and said == ["utter_verification_locked"]
     again, said = await validate(validator, "order_id", "202411020007", form_tracker(slots))
     assert again["phone"] == LOCKED and said == ["utter_verification_locked"]
+    other = Tracker("conv-2", {}, {"intent": {}, "entities": [], "text": ""}, [], False, None,
+                    {"name": "refund_status_form"}, "")  # fmt: skip
+    fresh, said = await validate(validator, "order_id", "202411020007", other)
+    assert fresh["phone"] == LOCKED and said == ["utter_verification_locked"]
 
 
 async def test_switching_orders_does_not_reset_the_failure_budget() -> None:
-    slots = {"order_id": "202411100008", "verify_attempts": 2}
-    result, _ = await validate(
-        ValidateRefundStatusForm(), "order_id", "202411100008", form_tracker(slots)
-    )
-    assert "verify_attempts" not in result
+    validator, slots = ValidateRefundStatusForm(), {"order_id": "202411100008"}
+    for _ in range(2):
+        slots.update((await validate(validator, "phone", "1111", form_tracker(slots, "1111")))[0])
+    for order_no in ("202411020007", "202411100008"):  # another order, then back
+        result, said = await validate(validator, "order_id", order_no, form_tracker(slots))
+        slots.update(result)
+        assert result["phone"] is None and said == []
+    result, said = await validate(validator, "phone", "1111", form_tracker(slots, "1111"))
+    assert result == {"phone": None} and said == ["utter_phone_mismatch_full_only"]
+    other = Tracker("conv-2", slots, {"intent": {}, "entities": [], "text": "1111"}, [], False,
+                    None, {"name": "refund_status_form"}, "")  # fmt: skip
+    result, said = await validate(validator, "phone", "1111", other)  # a new sender id
+    assert result == {"phone": None} and said == ["utter_full_phone_needed"]
 
 
 async def show(slots: dict[str, Any]) -> tuple[list[dict], dict[str, Any]]:
+    if slots.get("verified_order"):
+        prove(slots["verified_order"], "conv-1")
     dispatcher = CollectingDispatcher()
     events = await ActionShowRefundStatus().run(dispatcher, form_tracker(slots), DOMAIN)
     return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
@@ -108,7 +137,16 @@ async def test_order_without_refund() -> None:
 
 async def test_nothing_is_shown_without_verification() -> None:
     messages, slots = await show({"order_id": "202411020007", "verified_order": None})
-    assert messages == [] and slots["job_done"] is False
+    assert [m["response"] for m in messages] == ["utter_order_not_verified"]
+    assert slots["job_done"] is False
+
+
+async def test_a_verified_slot_without_proof_in_the_store_shows_nothing() -> None:
+    slots = {"order_id": "202411020007", "verified_order": "202411020007"}
+    dispatcher = CollectingDispatcher()
+    events = await ActionShowRefundStatus().run(dispatcher, form_tracker(slots), DOMAIN)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_refund_unavailable"]
+    assert not any(e.get("name") == "job_done" and e.get("value") for e in events)
 
 
 def rating_tracker(text: str, entities: list | None = None, **slots: Any) -> Tracker:

@@ -13,18 +13,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.repairs import (
-    COVERED,
-    DECLINED,
-    NO_REPAIR,
+    NO,
     ONSITE,
     ORDER_PHONE,
-    PAID,
     SEND_IN,
+    YES,
     ActionBookRepair,
     ValidateRepairForm,
 )
 from bot.store.models import RepairBooking
-from tests.actions.conftest import DOMAIN, fetch_rows, render
+from tests.actions.conftest import DOMAIN, fetch_rows, prove, render
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -45,32 +43,56 @@ async def validate(slot: str, value: str, **slots: Any) -> tuple[dict, list[dict
     return await method(value, dispatcher, tracker(**slots), DOMAIN), dispatcher.messages
 
 
+async def fault(order_no: str, text: str) -> tuple[dict, list[dict]]:
+    """The fault of an order this conversation proved it owns."""
+    prove(order_no, "conv-p")
+    return await validate("repair_fault", text, order_id=order_no, verified_order=order_no)
+
+
+async def required(**slots: Any) -> list[str]:
+    return await ValidateRepairForm().required_slots(
+        DOMAIN["forms"]["repair_form"]["required_slots"], CollectingDispatcher(),
+        tracker(**slots), DOMAIN,
+    )  # fmt: skip
+
+
 async def test_washer_in_warranty_is_covered_and_can_be_visited() -> None:
-    result, messages = await validate("repair_fault", "不脱水", order_id="202409010033")
-    assert result == {"repair_fault": "不脱水", "repair_paid": COVERED}
+    result, messages = await fault("202409010033", "不脱水")
+    assert result == {"repair_fault": "不脱水", "repair_covered": True}
     assert messages[0]["response"] == "utter_policy_repair_covered"
     assert "{" not in render(messages[0])
+    asked = await required(order_id="202409010033", verified_order="202409010033", **result)
+    assert "repair_paid" not in asked and {"repair_mode", "repair_slot"} <= set(asked)
 
 
 async def test_tv_out_of_warranty_is_said_and_a_paid_repair_is_asked_about() -> None:
-    result, messages = await validate("repair_fault", "黑屏", order_id="202201050009")
-    assert result == {"repair_fault": "黑屏"}  # repair_paid is asked next
+    result, messages = await fault("202201050009", "黑屏")
+    assert result == {"repair_fault": "黑屏", "repair_covered": False}  # repair_paid is next
     assert [m["response"] for m in messages] == ["utter_policy_repair_out_of_warranty"]
+    asked = await required(order_id="202201050009", verified_order="202201050009", **result)
+    assert "repair_paid" in asked
 
 
 async def test_an_item_not_yet_delivered_cannot_be_repaired_at_all() -> None:
-    result, messages = await validate("repair_fault", "开不了机", order_id="202411190010")
-    assert result["repair_paid"] == DECLINED and result["repair_mode"] == NO_REPAIR
+    result, messages = await fault("202411190010", "开不了机")
+    assert result == {"repair_fault": "开不了机", "repair_covered": False, "repair_paid": NO}
     assert messages[0]["response"] == "utter_policy_not_delivered"
+    asked = await required(order_id="202411190010", verified_order="202411190010", **result)
+    assert not {"repair_mode", "repair_address", "repair_slot", "repair_contact"} & set(asked)
+
+
+async def test_the_fault_of_an_unverified_order_is_not_assessed() -> None:
+    result, messages = await validate("repair_fault", "不脱水", order_id="202409010033")
+    assert result == {"repair_fault": None} and messages == []
 
 
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
-        ("需要", {"repair_paid": PAID}),
-        ("好的安排一下", {"repair_paid": PAID}),
-        ("不用了", {"repair_paid": DECLINED, "repair_mode": NO_REPAIR}),
-        ("不需要", {"repair_paid": DECLINED, "repair_mode": NO_REPAIR}),
+        ("需要", {"repair_paid": YES}),
+        ("好的安排一下", {"repair_paid": YES}),
+        ("不用了", {"repair_paid": NO}),
+        ("不需要", {"repair_paid": NO}),
         ("多少钱", {"repair_paid": None}),
     ],
 )
@@ -79,8 +101,16 @@ async def test_paid_repair_answer(answer: str, expected: dict) -> None:
     assert result == expected
 
 
+async def test_a_declined_paid_repair_asks_nothing_more() -> None:
+    prove("202201050009", "conv-p")
+    slots = {"order_id": "202201050009", "verified_order": "202201050009",
+             "repair_fault": "黑屏", "repair_covered": False, "repair_paid": NO}  # fmt: skip
+    asked = await required(**slots)
+    assert not {"repair_mode", "repair_address", "repair_slot", "repair_contact"} & set(asked)
+
+
 async def test_small_items_are_sent_in() -> None:
-    result, _ = await validate("repair_fault", "左耳没声音", order_id="202411020007")
+    result, _ = await fault("202411020007", "左耳没声音")
     assert result["repair_mode"] == SEND_IN
 
 
@@ -94,9 +124,12 @@ async def test_mode(answer: str, mode: str) -> None:
 
 async def test_a_time_tomorrow_afternoon_is_booked_inside_service_hours() -> None:
     result, messages = await validate("repair_slot", "明天下午")
-    start, end = (dt.datetime.fromisoformat(t) for t in result["repair_slot"].split("|"))
+    start = dt.datetime.fromisoformat(result["repair_visit_start"])
+    end = dt.datetime.fromisoformat(result["repair_visit_end"])
     assert messages == [] and start.hour == 13 and end.hour in (17, 18)
+    assert start.tzinfo is not None and end.tzinfo is not None
     assert start.date() == dt.datetime.now(SHANGHAI).date() + dt.timedelta(days=1)
+    assert result["repair_slot"].endswith(f"{start:%H:%M}–{end:%H:%M}")  # as the customer reads it
 
 
 @pytest.mark.parametrize(
@@ -108,14 +141,22 @@ async def test_unusable_times_are_asked_again(answer: str, response: str) -> Non
     assert result == {"repair_slot": None} and messages[0]["response"] == response
 
 
+def visit(start: dt.datetime, hours: int) -> dict[str, str]:
+    """The slots validate_repair_slot sets for a visit from `start`."""
+    end = start + dt.timedelta(hours=hours)
+    return {"repair_slot": f"{start:%H:%M}–{end:%H:%M}", "repair_visit_start": start.isoformat(),
+            "repair_visit_end": end.isoformat()}  # fmt: skip
+
+
 async def test_onsite_booking_is_stored_with_masked_contact(store: str) -> None:
+    prove("202409010033", "conv-p")
     start = (dt.datetime.now(SHANGHAI) + dt.timedelta(days=1)).replace(
         hour=14, minute=0, second=0, microsecond=0
     )
     slots = {
         "order_id": "202409010033", "verified_order": "202409010033", "repair_fault": "不脱水",
-        "repair_paid": COVERED, "repair_mode": ONSITE, "repair_address": "广州市天河区天河路385号8栋1203",
-        "repair_slot": f"{start.isoformat()}|{(start + dt.timedelta(hours=4)).isoformat()}",
+        "repair_covered": True, "repair_mode": ONSITE, "repair_address": "广州市天河区天河路385号8栋1203",
+        **visit(start, 4),
     }  # fmt: skip
     dispatcher = CollectingDispatcher()
     await ActionBookRepair().run(dispatcher, tracker(**slots), DOMAIN)
@@ -137,9 +178,10 @@ def _bookings(store: str) -> list[tuple]:
 async def test_paid_send_in_repair_is_booked_uncovered_without_a_completion_date(
     store: str,
 ) -> None:
+    prove("202201050009", "conv-p")
     slots = {
         "order_id": "202201050009", "verified_order": "202201050009", "repair_fault": "黑屏",
-        "repair_paid": PAID, "repair_mode": SEND_IN,
+        "repair_covered": False, "repair_paid": YES, "repair_mode": SEND_IN,
     }  # fmt: skip
     dispatcher = CollectingDispatcher()
     events = await ActionBookRepair().run(dispatcher, tracker(**slots), DOMAIN)
@@ -151,6 +193,7 @@ async def test_paid_send_in_repair_is_booked_uncovered_without_a_completion_date
 
 async def test_a_paid_repair_is_never_booked_for_a_covered_verdict_slot_mixup(store: str) -> None:
     """repair_paid missing (e.g. a confused form): nothing is booked, nothing is charged."""
+    prove("202201050009", "conv-p")
     slots = {
         "order_id": "202201050009", "verified_order": "202201050009", "repair_fault": "黑屏",
         "repair_mode": SEND_IN,
@@ -162,16 +205,18 @@ async def test_a_paid_repair_is_never_booked_for_a_covered_verdict_slot_mixup(st
 
 
 async def test_declined_paid_repair_books_nothing(store: str) -> None:
+    prove("202201050009", "conv-p")
     slots = {
         "order_id": "202201050009",
         "verified_order": "202201050009",
-        "repair_paid": DECLINED,
-        "repair_mode": NO_REPAIR,
+        "repair_covered": False,
+        "repair_paid": NO,
     }
     dispatcher = CollectingDispatcher()
     events = await ActionBookRepair().run(dispatcher, tracker(**slots), DOMAIN)
     assert dispatcher.messages[0]["response"] == "utter_repair_not_covered_next_steps"
     assert {"event": "slot", "name": "job_done", "value": False, "timestamp": None} in events
+    assert _bookings(store) == []
 
 
 @pytest.mark.parametrize(
@@ -186,14 +231,14 @@ async def test_contact_phone(answer: str, contact: str | None) -> None:
 
 
 async def test_onsite_booking_calls_the_contact_given(store: str) -> None:
+    prove("202409010033", "conv-p")
     start = (dt.datetime.now(SHANGHAI) + dt.timedelta(days=2)).replace(
         hour=9, minute=0, second=0, microsecond=0
     )
     slots = {
         "order_id": "202409010033", "verified_order": "202409010033", "repair_fault": "漏水",
-        "repair_paid": COVERED, "repair_mode": ONSITE, "repair_address": "广州市天河区天河路385号",
-        "repair_slot": f"{start.isoformat()}|{(start + dt.timedelta(hours=3)).isoformat()}",
-        "repair_contact": "13912345678",
+        "repair_covered": True, "repair_mode": ONSITE, "repair_address": "广州市天河区天河路385号",
+        **visit(start, 3), "repair_contact": "13912345678",
     }  # fmt: skip
     dispatcher = CollectingDispatcher()
     await ActionBookRepair().run(dispatcher, tracker(**slots), DOMAIN)

@@ -20,7 +20,7 @@ from actions.returns import (
 )
 from bot.reasons import classify_return_reason
 from bot.store.models import AfterSalesRequest, Refund
-from tests.actions.conftest import DOMAIN, render
+from tests.actions.conftest import DOMAIN, prove, render
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -37,6 +37,7 @@ def form_tracker(form: str, **slots: Any) -> Tracker:
 
 
 async def reason(validator, order_no: str, text: str) -> tuple[dict, list[dict]]:
+    prove(order_no, "conv-r")
     dispatcher = CollectingDispatcher()
     tracker = form_tracker("return_form", order_id=order_no, verified_order=order_no)
     result = await validator.validate_return_reason(text, dispatcher, tracker, DOMAIN)
@@ -103,6 +104,7 @@ def rows(url: str, model, order_no: str) -> list:
 
 
 async def submit(form: str, order_no: str, reason_value: str, confirm: str) -> tuple[list, dict]:
+    prove(order_no, "conv-r")
     dispatcher = CollectingDispatcher()
     tracker = form_tracker(
         form, order_id=order_no, verified_order=order_no, return_reason=reason_value,

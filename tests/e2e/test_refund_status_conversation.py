@@ -29,11 +29,17 @@ def test_refund_status_verified_then_rated(bot_server: BotServer) -> None:
     assert rows == [(5, 1, "退款挺快的", "refund", "rest")]
 
 
-def test_wrong_phone_three_times_locks_without_revealing_anything(bot_server: BotServer) -> None:
+def test_wrong_phones_lock_the_order_without_revealing_anything(bot_server: BotServer) -> None:
     me = "e2e-lock"
     bot_server.say(me, "查一下退款进度")
-    bot_server.say(me, "订单号202411020007")
-    replies = [texts(bot_server.say(me, guess)) for guess in ("1111", "2222", "3333")]
+    bot_server.say(me, "订单号202411100008")  # 李娜's cup: no other e2e test uses it
+    guesses = ("1111", "2222", "3333", "13900001111", "13900002222", "13900003333")
+    replies = [texts(bot_server.say(me, guess)) for guess in guesses]
     assert "还可以尝试2次" in replies[0] and "还可以尝试1次" in replies[1]
-    assert "暂时无法查询" in replies[2]
-    assert all("299" not in r and "蓝牙耳机" not in r for r in replies)
+    assert "完整11位手机号" in replies[2]
+    assert "多次验证未通过" in replies[5]
+    assert all("89.00" not in r and "保温杯" not in r for r in replies)
+    # The lock is the order's, not the conversation's: a new sender with the right phone waits.
+    other = "e2e-lock-other"
+    bot_server.say(other, "查一下退款进度")
+    assert "多次验证未通过" in texts(bot_server.say(other, "202411100008"))

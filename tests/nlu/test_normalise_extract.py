@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 import spacy
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.nlp.extract import extract_all, extract_amounts, extract_ratings, extract_times
 from bot.nlp.normalise import MAX_CHARS, is_traditional, normalise
@@ -34,6 +36,23 @@ def test_normalise(raw: str, clean: str) -> None:
 def test_traditional_and_simplified_read_the_same() -> None:
     assert normalise("請問退款多久到帳") == normalise("请问退款多久到账")
     assert is_traditional("退貨") and not is_traditional("退货")
+
+
+def test_characters_opencc_cannot_take_are_dropped() -> None:
+    assert normalise("手机\ud800号\udfff") == "手机号"  # lone surrogates: OpenCC would raise
+    assert normalise("退\x00貨") == "退货"  # OpenCC stops at a NUL
+    assert normalise("\ud83d\ude21差评") == "生气差评"  # a split surrogate pair is joined
+    assert is_traditional("退貨\ud800")
+
+
+# Any str, with lone surrogates and NULs much more often than st.text() alone would draw them.
+_ANY_TEXT = st.text(st.characters(exclude_categories=()) | st.sampled_from("\ud800\udfff\x00"))
+
+
+@given(st.text() | _ANY_TEXT)
+def test_normalise_is_total(text: str) -> None:
+    assert isinstance(normalise(text), str)
+    assert isinstance(is_traditional(text), bool)
 
 
 def test_very_long_input_is_cut() -> None:

@@ -88,6 +88,26 @@ def test_wrong_phone_is_refused_without_revealing_it(
         repo.verify_owner("202411150003", "手机号")
 
 
+def test_ownership_checks_count_failures_and_keep_proof_per_conversation(
+    repo: AfterSalesRepository, order: Order, now: dt.datetime
+) -> None:
+    for succeeded, conversation in ((False, "c-1"), (False, "c-2"), (True, "c-1")):
+        repo.record_ownership_check(
+            order, conversation_id=conversation, proof_kind="last4", succeeded=succeeded, now=now
+        )
+    earlier = now - dt.timedelta(minutes=1)
+    assert repo.failed_ownership_checks(since=earlier, order=order) == 2
+    assert repo.failed_ownership_checks(since=earlier, conversation_id="c-2") == 1
+    assert repo.failed_ownership_checks(since=now + dt.timedelta(seconds=1), order=order) == 0
+    assert repo.has_ownership_proof(order, "c-1", earlier)
+    assert not repo.has_ownership_proof(order, "c-2", earlier)  # failed there, proved elsewhere
+    assert not repo.has_ownership_proof(order, "c-1", now + dt.timedelta(seconds=1))
+    with pytest.raises(InvalidRequest):
+        repo.record_ownership_check(
+            order, conversation_id="c-1", proof_kind="guess", succeeded=True, now=now
+        )
+
+
 def test_order_facts_use_shop_dates(
     repo: AfterSalesRepository, order: Order, now: dt.datetime
 ) -> None:
@@ -147,7 +167,6 @@ def test_open_request_gets_readable_unique_ids(
     )
     assert first.shipping_payer == "buyer" and first.return_address == RETURN_ADDRESS
     assert first.review_due == dt.date(2026, 11, 25)
-    assert repo.requests_for_order(order)[0].public_id == "RT20261123-0002"
 
 
 def test_refused_decision_cannot_be_recorded(
@@ -293,10 +312,3 @@ def test_item_of_picks_the_only_line_or_the_named_one(
     assert repo.item_of(order, only.id) is only
     with pytest.raises(InvalidRequest):
         repo.item_of(order, only.id + 999)
-
-
-def test_orders_of_a_verified_phone(repo: AfterSalesRepository, order: Order) -> None:
-    assert [o.order_no for o in repo.orders_of_phone("+86 138 0013 8000")] == ["202411150003"]
-    assert repo.orders_of_phone("13900139000") == []
-    with pytest.raises(InvalidPhone):
-        repo.orders_of_phone("8000")

@@ -51,11 +51,6 @@ def test_counting_backwards(calendar: WorkCalendar) -> None:
     assert calendar.add_working_days(D(2026, 11, 23), -1).date == D(2026, 11, 20)
 
 
-def test_working_days_between(calendar: WorkCalendar) -> None:
-    assert calendar.working_days_between(D(2026, 11, 20), D(2026, 11, 24)) == 2
-    assert calendar.working_days_between(D(2026, 11, 24), D(2026, 11, 20)) == 0
-
-
 def test_unannounced_year_counts_weekends_only_marks_estimate_and_warns_once(
     calendar: WorkCalendar, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from bot.identifiers import normalise_phone
 from bot.privacy import mask_phones_in, redact_event
 
 
@@ -17,6 +22,10 @@ from bot.privacy import mask_phones_in, redact_event
         ("订单202411150003", "订单202411150003"),  # an order number is not a phone
         ("订单13800138000123", "订单13800138000123"),  # nor is a phone inside a longer number
         ("后四位8000", "后四位8000"),
+        ("手机1380 013 8000", "手机138****8000"),
+        ("（138）0013-8000，谢谢", "138****8000,谢谢"),
+        ("打138.0013.8000或0086 13900139000", "打138****8000或139****9000"),
+        ("订单202411150003手机13800138000", "订单202411150003手机138****8000"),
     ],
 )
 def test_mask_phones_in(text: str, expected: str) -> None:
@@ -41,6 +50,18 @@ def test_user_event_text_entities_and_token_are_redacted() -> None:
     assert event["text"] == "13800138000", "the live event is not changed"
 
 
+def test_redacting_twice_changes_nothing() -> None:
+    event = {
+        "event": "user",
+        "text": "打 138-0013-8000",
+        "parse_data": {"entities": [{"entity": "phone", "value": "13800138000"}]},
+        "metadata": {"token": "eyJ.secret"},
+    }
+    once = redact_event(event)
+    assert redact_event(once) == once
+    assert once["parse_data"]["entities"][0]["value"] == "138****8000"
+
+
 def test_free_text_slots_are_masked_but_order_numbers_are_kept() -> None:
     note = redact_event({"event": "slot", "name": "repair_address", "value": "打13800138000"})
     order = redact_event({"event": "slot", "name": "order_id", "value": "13800138000"})
@@ -52,3 +73,52 @@ def test_session_metadata_slot_loses_the_token() -> None:
     event = {"event": "slot", "name": "session_started_metadata",
              "value": {"customer_token": "eyJ.secret", "channel": "app"}}  # fmt: skip
     assert redact_event(event)["value"] == {"customer_token": "[redacted]", "channel": "app"}
+
+
+# Ways customers write a mobile: each digit half- or full-width, up to two separators between
+# any two digits, an optional country prefix.
+_DIGITS = {d: [d, chr(ord("０") + int(d))] for d in "0123456789"}
+_SEPARATORS = [" ", "-", ".", "(", ")", "（", "）", "·", "\u3000", "－"]
+_PREFIXES = ["", "+86", "+86 ", "(+86) ", "0086", "0086-", "86", "＋８６"]
+_CHINESE = st.text(
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5) | st.sampled_from("，。！？：、 "),
+    max_size=30,
+)
+_SEPARATOR_CHARS = re.compile(r"[\s\-.()·（）－]")
+
+
+@st.composite
+def written_phones(draw: st.DrawFn) -> tuple[str, str]:
+    """A mobile and one way of writing it."""
+    phone = draw(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+    parts = [draw(st.sampled_from(_PREFIXES))]
+    for i, digit in enumerate(phone):
+        if i:
+            parts.append(draw(st.text(st.sampled_from(_SEPARATORS), max_size=2)))
+        parts.append(draw(st.sampled_from(_DIGITS[digit])))
+    return phone, "".join(parts)
+
+
+@given(written_phones(), _CHINESE, _CHINESE)
+def test_a_phone_written_any_way_is_masked_inside_chinese_text(
+    written_phone: tuple[str, str], before: str, after: str
+) -> None:
+    phone, written = written_phone
+    assert normalise_phone(written) == phone, "a way of writing it that normalise_phone accepts"
+    masked = mask_phones_in(before + written + after)
+    assert phone not in _SEPARATOR_CHARS.sub("", masked)
+    middle, last4 = phone[3:7], phone[7:]
+    assume(middle != last4)  # 138****8000 shows the last four, which may repeat the middle
+    assert middle not in _SEPARATOR_CHARS.sub("", masked)
+    assert f"{phone[:3]}****{last4}" in masked
+
+
+@given(
+    st.from_regex(r"20[0-9]{10,18}", fullmatch=True)
+    | st.from_regex(r"[A-Z]{1,4}[0-9]{12,20}", fullmatch=True)
+    | st.from_regex(r"[0-9]{12,20}", fullmatch=True).filter(lambda n: normalise_phone(n) is None),
+    _CHINESE,
+    _CHINESE,
+)
+def test_order_numbers_stay_intact(order_no: str, before: str, after: str) -> None:
+    assert order_no in mask_phones_in(before + order_no + after)

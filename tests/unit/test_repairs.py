@@ -13,6 +13,8 @@ from bot.policy import (
     Verdict,
     WorkCalendar,
     check_onsite_slot,
+    clip_to_service_hours,
+    decide_paid_repair,
     decide_repair,
     warranty_last_day,
 )
@@ -42,9 +44,9 @@ def test_last_covered_day_is_covered_and_the_next_is_not() -> None:
 
 def test_covered_repair_deadlines_in_working_days() -> None:
     decision = repair(D(2026, 9, 4))
-    assert decision.allowed and decision.values["onsite"] is True
-    assert decision.values["respond_due"] == D(2026, 11, 25)
-    assert decision.values["complete_due"] == D(2026, 11, 30)
+    assert decision.allowed and decision.values.onsite is True
+    assert decision.values.respond_due == D(2026, 11, 25)
+    assert decision.values.complete_due == D(2026, 11, 30)
 
 
 def test_human_damage_is_not_covered() -> None:
@@ -59,6 +61,16 @@ def test_undelivered_goods_cannot_be_repaired() -> None:
     order = delivered_order(D(2026, 11, 20), status=OrderStatus.SHIPPED, warranty_months=12)
     decision = decide_repair(order, item(), TODAY, PolicyRules(), WorkCalendar())
     assert decision.verdict is Verdict.NOT_DELIVERED
+
+
+def test_a_paid_repair_is_answered_in_working_days_and_completed_by_quote() -> None:
+    friday = D(2026, 11, 20)
+    decision = decide_paid_repair(
+        Verdict.REPAIR_OUT_OF_WARRANTY, friday, PolicyRules(), WorkCalendar()
+    )
+    assert decision.verdict is Verdict.REPAIR_OUT_OF_WARRANTY and not decision.allowed
+    assert decision.values.respond_due == D(2026, 11, 24)  # Mon 23 = 1, Tue 24 = 2
+    assert decision.values.complete_due is None  # the quote says when
 
 
 def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -87,3 +99,17 @@ def test_onsite_slot_too_far_ahead() -> None:
     start = NOW + dt.timedelta(days=31)
     decision = check_onsite_slot(start, start + dt.timedelta(hours=2), NOW, PolicyRules())
     assert decision.verdict is Verdict.SLOT_TOO_FAR
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "clipped"),
+    [
+        ((24, 12), (24, 18), ((24, 12), (24, 18))),  # 下午 ends when the technicians stop
+        ((24, 8), (24, 12), ((24, 9), (24, 12))),
+        ((24, 17), (24, 20), ((24, 17), (24, 18))),
+        ((24, 19), (24, 21), ((24, 19), (24, 20))),  # wholly outside: kept, an hour long
+    ],
+)
+def test_a_visit_is_clipped_to_service_hours(start, end, clipped) -> None:
+    got = clip_to_service_hours(at(*start), at(*end), PolicyRules())
+    assert got == (at(*clipped[0]), at(*clipped[1]))

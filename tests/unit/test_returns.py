@@ -15,6 +15,7 @@ from bot.policy import (
     Verdict,
     WorkCalendar,
     day_of_receipt_count,
+    decide_refund_only,
     decide_return,
 )
 from tests.unit.factories import delivered_order, item
@@ -49,10 +50,10 @@ def test_no_reason_window_is_seven_days_including_receipt(days_ago: int, allowed
     assert decision.allowed is allowed
     if allowed:
         assert decision.verdict is Verdict.NO_REASON_OK
-        assert decision.values["last_day"] == received(days_ago) + dt.timedelta(days=6)
+        assert decision.values.last_day == received(days_ago) + dt.timedelta(days=6)
     else:
         assert decision.verdict is Verdict.NO_REASON_WINDOW_PASSED
-        assert decision.values["quality_days"] == 15
+        assert decision.values.quality_days == 15
 
 
 @pytest.mark.parametrize(
@@ -61,19 +62,19 @@ def test_no_reason_window_is_seven_days_including_receipt(days_ago: int, allowed
 def test_quality_window_is_fifteen_days_including_receipt(days_ago: int, verdict: Verdict) -> None:
     decision = decide(delivered_order(received(days_ago)), ReturnReason.QUALITY)
     assert decision.verdict is verdict
-    assert decision.values["day"] == days_ago + 1
+    assert decision.values.day == days_ago + 1
 
 
 @pytest.mark.parametrize("reason", [ReturnReason.WRONG_ITEM, ReturnReason.TRANSIT_DAMAGE])
 def test_other_merchant_faults_use_the_quality_window(reason: ReturnReason) -> None:
     decision = decide(delivered_order(received(10)), reason)
     assert decision.verdict is Verdict.QUALITY_OK
-    assert decision.values["shipping_payer"] is Party.MERCHANT
+    assert decision.values.shipping_payer is Party.MERCHANT
 
 
 def test_changed_mind_buyer_pays_return_shipping() -> None:
     decision = decide(delivered_order(received(2)))
-    assert decision.values["shipping_payer"] is Party.BUYER
+    assert decision.values.shipping_payer is Party.BUYER
 
 
 @pytest.mark.parametrize("category", ["食品", "化妆品", "个人护理"])
@@ -112,8 +113,8 @@ def test_review_deadline_counts_working_days_over_a_weekend() -> None:
         PolicyRules(),
         WorkCalendar(),
     )
-    assert decision.values["review_due"] == dt.date(2026, 11, 24)  # Mon 23 = 1, Tue 24 = 2
-    assert decision.values["processing_latest"] == dt.date(2026, 12, 1)  # 7 working days
+    assert decision.values.review_due == dt.date(2026, 11, 24)  # Mon 23 = 1, Tue 24 = 2
+    assert decision.values.processing_latest == dt.date(2026, 12, 1)  # 7 working days
 
 
 def test_delivery_date_in_the_future_is_an_error_not_a_verdict() -> None:
@@ -125,3 +126,12 @@ def test_operator_can_widen_the_no_reason_window() -> None:
     rules = PolicyRules.from_mapping({"no_reason_return_days": 10})
     assert decide(delivered_order(received(9)), rules=rules).allowed
     assert not decide(delivered_order(received(10)), rules=rules).allowed
+
+
+def test_refund_only_merchant_pays_and_deadlines_count_working_days() -> None:
+    friday = dt.date(2026, 11, 20)
+    decision = decide_refund_only(friday, PolicyRules(), WorkCalendar())
+    assert decision.verdict is Verdict.NOT_SHIPPED_REFUND_ONLY and decision.allowed
+    assert decision.values.shipping_payer is Party.MERCHANT
+    assert decision.values.review_due == dt.date(2026, 11, 24)  # Mon 23 = 1, Tue 24 = 2
+    assert decision.values.processing_due == dt.date(2026, 11, 25)

@@ -1,0 +1,40 @@
+"""Short answers to yes/no questions, read as a whole the way customers type them."""
+
+from __future__ import annotations
+
+import re
+
+# Positive idioms written with a negation (不错 "not bad", 没问题 "no problem"): read first,
+# so the 不 / 没 inside them is not taken for a "no".
+_POSITIVE_IDIOMS = re.compile(r"不错|没问题|没毛病|没事了|没事|不赖|没得说|挺不错")
+_NO = re.compile(
+    r"没解决|未解决|没有解决|不算|还没|没有|没|不是|不行|不要|不需要|不用|不好|不对|不可以|不同意"
+    r"|先不|算了|取消|别|拒绝|^不[了呢啊吧]?$|^否$|\bno\b|\bnope\b"
+)
+_YES = re.compile(
+    r"是|对|好|嗯|行|可以|确认|确定|提交|需要|要|安排|解决|同意|当然|算是|妥|\bok\b|\byes\b|\by\b"
+)
+
+
+def yes_or_no(text: str) -> bool | None:
+    """True for yes, False for no, None if the (normalised) text says neither."""
+    lowered = _POSITIVE_IDIOMS.sub("好", text.lower())
+    if _NO.search(lowered):
+        return False
+    if _YES.search(lowered):
+        return True
+    return None
+
+
+def answer_to_question(value: object, intent: str | None) -> bool | None:
+    """A yes/no slot's answer: the words if they say yes or no, else the NLU's affirm/deny.
+
+    `value` is what the slot mapping gave: a bool or yes/no from an intent mapping, or the
+    customer's text.
+    """
+    if isinstance(value, bool):
+        return value
+    from_text = yes_or_no(str(value))
+    if from_text is not None:
+        return from_text
+    return {"affirm": True, "deny": False}.get(intent or "")
