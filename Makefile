@@ -93,14 +93,15 @@ eval-nlu: $(SPACY_MODEL) ## train ours and Rasa's stock Chinese recipe, score bo
 
 test: lint types check-deps unit validate rasa-test e2e ## every check the project has
 
+# .env (copied from .env.example, never committed) is read by the commands that run the bot
+# and prepare its database, not by the tests.
+LOAD_ENV := set -a; if [ -f .env ]; then . ./.env; fi; set +a
+
 migrate: setup ## bring the database schema up to date
-	$(PY) -m bot migrate
+	@$(LOAD_ENV); $(PY) -m bot migrate
 
 seed: migrate ## load the demo orders if the database is empty
-	$(PY) -m bot seed --if-empty
-
-# .env (copied from .env.example, never committed) is read by run and shell, not by the tests.
-LOAD_ENV := set -a; if [ -f .env ]; then . ./.env; fi; set +a
+	@$(LOAD_ENV); $(PY) -m bot seed --if-empty
 
 run: seed train ## start the action server and the Rasa server (Ctrl-C stops both)
 	@$(LOAD_ENV); $(PY) -m bot serve

@@ -78,7 +78,12 @@ class ValidateComplaintForm(GuardedValidation):
     ) -> dict[str, Any]:
         """Keep what the customer said, if it says more than 'I want to complain'."""
         text = str(value).strip()
-        if len(_BARE_REQUEST.sub("", normalise(text))) < MIN_DESCRIPTION_CHARS:
+        # A button's payload (/complain) says nothing about what happened.
+        bare = (
+            text.startswith("/")
+            or len(_BARE_REQUEST.sub("", normalise(text))) < MIN_DESCRIPTION_CHARS
+        )
+        if bare:
             if tracker.get_slot("requested_slot") == "complaint_description":
                 dispatcher.utter_message(response="utter_invalid_complaint_description")
             return {"complaint_description": None}

@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.job_slots import job_slots, reset
+from actions.job_slots import form_slots, job_slots, reset
 
 
 class ActionCancelJob(Action):
@@ -23,6 +23,19 @@ class ActionCancelJob(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_form_cancelled")
+        return [ActiveLoop(None), *reset(job_slots(domain))]
+
+
+class ActionLeaveJob(Action):
+    """Leave the active form for a person: nothing is submitted and nothing it collected is
+    kept for the next job (the proof of ownership stays)."""
+
+    def name(self) -> str:
+        return "action_leave_job"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         return [ActiveLoop(None), *reset(job_slots(domain))]
 
 
@@ -44,9 +57,5 @@ class ActionSwitchJob(Action):
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         dispatcher.utter_message(response=SWITCHES.get(intent or "", "utter_switched_to_exchange"))
-        return [
-            ActiveLoop(None),
-            SlotSet("return_reason", None),
-            SlotSet("return_confirm", None),
-            SlotSet("requested_slot", None),
-        ]
+        answers = [s for s in form_slots(domain, "return_form") if s.startswith("return_")]
+        return [ActiveLoop(None), *reset([*answers, "requested_slot"])]

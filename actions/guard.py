@@ -5,6 +5,9 @@ Every action and form validator that touches the store derives from `GuardedActi
 data), the customer hears the job's own apology (`utter_<job>_unavailable`) with a person on
 offer, and the job's form ends with its slots cleared and `job_failed` set, so the job's
 submit action (which the rules run next) finishes quietly instead of acting on half a job.
+An expired proof of ownership asks for the proof again instead; any other exception (a bug,
+bad data) is logged with its trace, which the log filter redacts, and apologised for the same
+way: the customer never meets an empty reply.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.job_slots import JOB_OF_FORM, form_slots, reset
-from bot.services import StoreError
+from actions.job_slots import JOB_OF_FORM, form_slots, job_slots, reset
+from bot.services import OwnershipNotVerified, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -27,45 +30,57 @@ JOB_FAILED = "job_failed"
 
 
 def _failure(
-    action: Action, exc: StoreError, dispatcher: CollectingDispatcher, domain: dict[str, Any],
-    form: str | None, job: str | None,
+    action: Action, exc: Exception, dispatcher: CollectingDispatcher, domain: dict[str, Any],
+    form: str | None, job: str | None, ends_job: bool = False,
 ) -> list[dict[str, Any]]:  # fmt: skip
+    """The apology and the events that end the job cleanly after `exc`."""
     job = job or JOB_OF_FORM.get(form or "", "handoff")
-    logger.error("%s failed (%s): %s", action.name(), job, type(exc).__name__)
-    dispatcher.utter_message(response=f"utter_{job}_unavailable")
-    if not form:
-        return [SlotSet("job_done", False)]
-    return [
-        *reset(form_slots(domain, form), keep=("order_id",)),
-        SlotSet(JOB_FAILED, True),
-        SlotSet("requested_slot", None),
-        ActiveLoop(None),
-    ]
+    if isinstance(exc, OwnershipNotVerified):
+        # The proof expired (or was never in the store): ask for it again, no system apology.
+        logger.info("%s: ownership no longer proved", action.name())
+        dispatcher.utter_message(response="utter_order_not_verified")
+        proof = [SlotSet("verified_order", None), SlotSet("phone", None)]
+    elif isinstance(exc, StoreError):
+        logger.error("%s failed (%s): %s", action.name(), job, type(exc).__name__)
+        dispatcher.utter_message(response=f"utter_{job}_unavailable")
+        proof = []
+    else:  # a bug or bad data: the trace goes to the log (redacted), the customer an apology
+        logger.exception("%s failed (%s)", action.name(), job)
+        dispatcher.utter_message(response=f"utter_{job}_unavailable")
+        proof = []
+    if form:
+        return [
+            *reset(form_slots(domain, form), keep=("order_id",)), *proof,
+            SlotSet(JOB_FAILED, True), SlotSet("requested_slot", None), ActiveLoop(None),
+        ]  # fmt: skip
+    cleared = reset(job_slots(domain), keep=("order_id",)) if ends_job else []
+    return [*cleared, *proof, SlotSet("job_done", False)]
 
 
 class GuardedAction(Action, ABC):
-    """An action whose store failures end in the job's apology. Subclasses write `act`."""
+    """An action whose failures end in the job's apology. Subclasses write `act`."""
 
     job: ClassVar[str | None] = None  # None: the job of the active form
-    # A job's submit action: after a failure inside its form it only clears the flag.
+    # A job's submit action: after a failure inside its form it only clears the flag, and a
+    # failure of its own clears the job's slots.
     ends_job: ClassVar[bool] = False
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Run `act`; a store failure becomes an apology instead of an empty reply."""
+        """Run `act`; a failure becomes an apology instead of an empty reply."""
         if self.ends_job and tracker.get_slot(JOB_FAILED):
             return [SlotSet(JOB_FAILED, None), SlotSet("job_done", False)]  # apology was said
         form = (tracker.active_loop or {}).get("name")
         try:
             return await self.act(dispatcher, tracker, domain)
-        except StoreError as exc:
+        except Exception as exc:
             return [
-                *_failure(self, exc, dispatcher, domain, form, self.job),
-                *self.after_failure(),
+                *_failure(self, exc, dispatcher, domain, form, self.job, self.ends_job),
+                *self.after_failure(domain),
             ]
 
-    def after_failure(self) -> list[dict[str, Any]]:
+    def after_failure(self, domain: dict[str, Any]) -> list[dict[str, Any]]:
         """Events to add after the apology (for example, slots to clear)."""
         return []
 
@@ -77,8 +92,8 @@ class GuardedAction(Action, ABC):
 
 
 class GuardedValidation(FormValidationAction, ABC):
-    """A form validator whose store failures (in any `validate_<slot>` or in
-    `required_slots`) end the form with the job's apology."""
+    """A form validator whose failures (in any `validate_<slot>` or in `required_slots`)
+    end the form with the job's apology."""
 
     @abstractmethod
     def name(self) -> str:
@@ -87,8 +102,8 @@ class GuardedValidation(FormValidationAction, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Validate as the SDK does; a store failure becomes an apology."""
+        """Validate as the SDK does; a failure becomes an apology."""
         try:
             return await super().run(dispatcher, tracker, domain)
-        except StoreError as exc:
+        except Exception as exc:
             return _failure(self, exc, dispatcher, domain, self.form_name(), None)

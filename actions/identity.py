@@ -26,8 +26,8 @@ from actions.presentation import item_buttons, order_buttons
 from bot.customer_tokens import verified_customer
 from bot.identifiers import find_phone, mask_proof
 from bot.nlp.normalise import normalise
+from bot.policy import lock_hours
 from bot.services import (
-    FAILURE_WINDOW,
     OrderCheck,
     OrderLine,
     Verification,
@@ -44,7 +44,7 @@ SIGNED_IN = "signed in"  # phone slot when the channel's sign-in token proved ow
 _LAST4 = re.compile(r"(?<!\d)\d{4}(?!\d)")
 _ORDINAL = re.compile(r"^(?:第)?([1-9一二三四五六七八九])(?:个|件|样)?$")
 _CHINESE_DIGITS = "一二三四五六七八九"
-LOCK_VALUES = {"lock_hours": int(FAILURE_WINDOW.total_seconds() // 3600)}
+LOCK_VALUES = {"lock_hours": lock_hours()}
 MISMATCH_RESPONSES = {False: "utter_phone_mismatch", True: "utter_phone_mismatch_full_only"}
 
 

@@ -6,13 +6,14 @@ import asyncio
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from actions.answers import yes_no_answer
 from actions.guard import GuardedAction
-from bot.nlp.answers import answer_to_question
+from actions.job_slots import form_slots, reset
 from bot.nlp.extract import extract_ratings
 from bot.nlp.normalise import normalise
 from bot.policy import is_valid_score
@@ -25,21 +26,28 @@ COMMENT_MAX_CHARS = 500
 _DECLINE = re.compile(r"不想评|不评|不打分|跳过|算了|不用了")
 _SKIP_COMMENT = re.compile(r"^(?:跳过|没有|没了|无|不用|不用了|没有了|no|none|算了|没)[。.!!]*$")
 
-RESET = [
-    SlotSet("rating_overall", None),
-    SlotSet("rating_solved", None),
-    SlotSet("rating_comment", None),
-    SlotSet("rating_retries", 0),
-    SlotSet("job_done", False),
-]
+
+def survey_over(domain: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every answer of the survey cleared, so the next survey starts afresh."""
+    return [*reset(form_slots(domain, "rating_form")), SlotSet("job_done", False)]
+
+
+def _whole_number(value: Any) -> int | None:
+    """An entity's value as a whole number; None for anything else (a customer can type
+    `/inform{"rating":"abc"}`)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() else None
 
 
 def _score_in(tracker: Tracker, text: str) -> int | None:
     for entity in tracker.latest_message.get("entities", []):
         if entity.get("entity") == "rating":
-            return int(entity["value"])
+            return _whole_number(entity.get("value"))
     found = extract_ratings(normalise(text))
-    return int(found[0].value) if found else None
+    return _whole_number(found[0].value) if found else None
 
 
 def _give_up() -> dict[str, Any]:
@@ -74,10 +82,9 @@ class ValidateRatingForm(FormValidationAction):
     async def validate_rating_solved(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
-        """Yes or no, for the first-contact resolution rate, read from the whole answer."""
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        text = value if isinstance(value, bool) else normalise(str(value))
-        answer = answer_to_question(text, intent)
+        """Yes or no, for the first-contact resolution rate: the words of the whole answer
+        first, then the affirm/deny intent that may have filled the slot."""
+        answer = yes_no_answer(tracker, value)
         if answer is None:
             return self._retry(dispatcher, tracker, "rating_solved")
         return {"rating_solved": answer, "rating_retries": 0}
@@ -92,20 +99,48 @@ class ValidateRatingForm(FormValidationAction):
         return {"rating_comment": text[:COMMENT_MAX_CHARS]}
 
 
-class ActionLeaveRating(Action):
-    """Stop the survey without saving it: the customer asked for a person, a complaint, a new
-    job, or to stop. Those always win over the survey."""
+async def _save(tracker: Tracker, overall: int) -> None:
+    comment = tracker.get_slot("rating_comment")
+    await asyncio.to_thread(
+        save_rating,
+        conversation_id=tracker.sender_id,
+        channel=tracker.get_latest_input_channel() or "unknown",
+        topic=tracker.get_slot("topic") or "other",
+        overall=overall,
+        solved=tracker.get_slot("rating_solved"),
+        comment=None if comment in (None, SKIP) else comment,
+        product_category=tracker.get_slot("product_category"),
+    )
+
+
+def _given_score(tracker: Tracker) -> int:
+    return int(tracker.get_slot("rating_overall") or DECLINED)
+
+
+class ActionLeaveRating(GuardedAction):
+    """Stop the survey: the customer asked for a person, a complaint, a new job, or to stop.
+    Those always win over the survey; a score already given is kept."""
+
+    job = "rating"
 
     def name(self) -> str:
         return "action_leave_rating"
 
-    async def run(
+    def after_failure(self, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        """The survey ends even if the score could not be saved."""
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *survey_over(domain)]
+
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        events = [ActiveLoop(None), SlotSet("requested_slot", None), *RESET]
+        if _given_score(tracker) != DECLINED:
+            await _save(tracker, _given_score(tracker))
+        events = [ActiveLoop(None), SlotSet("requested_slot", None), *survey_over(domain)]
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == "complain":  # what they said may already describe the complaint
-            events.append(SlotSet("complaint_description", tracker.latest_message.get("text")))
+        text = str(tracker.latest_message.get("text") or "")
+        if intent == "complain" and not text.startswith("/"):
+            # What they said may already describe the complaint (a button's payload does not).
+            events.append(SlotSet("complaint_description", text))
         return events
 
 
@@ -117,27 +152,16 @@ class ActionSaveRating(GuardedAction):
     def name(self) -> str:
         return "action_save_rating"
 
-    def after_failure(self) -> list[dict[str, Any]]:
+    def after_failure(self, domain: dict[str, Any]) -> list[dict[str, Any]]:
         """The answers are not asked again, saved or not."""
-        return RESET
+        return survey_over(domain)
 
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        overall = int(tracker.get_slot("rating_overall") or DECLINED)
-        if overall == DECLINED:
+        if _given_score(tracker) == DECLINED:
             dispatcher.utter_message(response="utter_rating_skipped")
-            return RESET
-        comment = tracker.get_slot("rating_comment")
-        await asyncio.to_thread(
-            save_rating,
-            conversation_id=tracker.sender_id,
-            channel=tracker.get_latest_input_channel() or "unknown",
-            topic=tracker.get_slot("topic") or "other",
-            overall=overall,
-            solved=tracker.get_slot("rating_solved"),
-            comment=None if comment in (None, SKIP) else comment,
-            product_category=tracker.get_slot("product_category"),
-        )
+            return survey_over(domain)
+        await _save(tracker, _given_score(tracker))
         dispatcher.utter_message(response="utter_rating_thanks")
-        return RESET
+        return survey_over(domain)

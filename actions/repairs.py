@@ -12,6 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import yes_no_answer
 from actions.guard import GuardedAction
 from actions.identity import LOCKED, OrderOwnershipValidation, chosen_item, is_verified
 from actions.job_slots import form_slots, reset
@@ -19,7 +20,6 @@ from actions.presentation import decision_values, readable, visit_window
 from bot.clock import shop_now
 from bot.config import get_settings
 from bot.identifiers import find_phone, normalise_phone
-from bot.nlp.answers import answer_to_question
 from bot.nlp.extract import extract_times
 from bot.nlp.normalise import normalise
 from bot.policy import configured_rules
@@ -95,8 +95,7 @@ class ValidateRepairForm(OrderOwnershipValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
         """Yes books a paid repair (quoted first); no ends without a booking."""
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        answer = answer_to_question(normalise(str(value)), intent)
+        answer = yes_no_answer(tracker, value)
         if answer is None:
             dispatcher.utter_message(response="utter_invalid_repair_paid")
             return {"repair_paid": None}

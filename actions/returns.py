@@ -10,11 +10,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import yes_no_answer
 from actions.guard import GuardedAction
 from actions.identity import LOCKED, OrderOwnershipValidation, chosen_item, is_verified
 from actions.job_slots import form_slots, reset
 from actions.presentation import PARTY_NAMES, decision_values, readable
-from bot.nlp.answers import answer_to_question
 from bot.nlp.normalise import normalise
 from bot.policy import ReturnReason, Verdict
 from bot.reasons import classify_return_reason
@@ -62,8 +62,7 @@ class ReturnValidation(OrderOwnershipValidation, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
         """Yes submits, no does not; anything else is asked again."""
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        answer = answer_to_question(normalise(str(value)), intent)
+        answer = yes_no_answer(tracker, value)
         if answer is None:
             dispatcher.utter_message(response="utter_invalid_return_confirm")
             return {"return_confirm": None}

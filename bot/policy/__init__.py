@@ -23,6 +23,7 @@ from bot.policy.facts import (
     ReturnReason,
     Verdict,
 )
+from bot.policy.ownership import lock_hours
 from bot.policy.ratings import Dimension, is_extreme, is_valid_score
 from bot.policy.refunds import (
     RefundPath,
@@ -82,6 +83,7 @@ __all__ = [
     "decide_return",
     "is_extreme",
     "is_valid_score",
+    "lock_hours",
     "load_rules",
     "needs_human",
     "refund_amount",

@@ -17,8 +17,6 @@ from bot.identifiers import PHONE_IN_TEXT, mask_phone, normalise_phone
 REDACTED = "[redacted]"
 # Channel metadata that grants access and must not be replayable from a stored conversation.
 SECRET_METADATA_KEYS = frozenset({"customer_token", "token", "access_token", "authorization"})
-# Slots that hold order numbers, which can look like phone numbers and must stay intact.
-ORDER_SLOTS = frozenset({"order_id", "verified_order", "complaint_order"})
 _MASKED_PHONE = re.compile(r"1[3-9][0-9]\*{4}[0-9]{4}")
 
 
@@ -47,8 +45,12 @@ def _redact_parse_data(parse_data: dict[str, Any]) -> None:
     if isinstance(parse_data.get("text"), str):
         parse_data["text"] = mask_phones_in(parse_data["text"])
     for entity in parse_data.get("entities") or []:
-        if entity.get("entity") == "phone" and isinstance(entity.get("value"), str):
+        if not isinstance(entity.get("value"), str):
+            continue
+        if entity.get("entity") == "phone":
             entity["value"] = _mask_phone_entity(entity["value"])
+        else:  # a customer can put a phone into any entity: /inform{"order_id":"138…"}
+            entity["value"] = mask_phones_in(entity["value"])
     _redact_metadata(parse_data.get("metadata"))
 
 
@@ -68,7 +70,9 @@ def redact_event(event: dict[str, Any]) -> dict[str, Any]:
             event["text"] = mask_phones_in(event["text"])
         _redact_parse_data(event.get("parse_data") or {})
         _redact_metadata(event.get("metadata"))
-    elif kind == "slot" and event.get("name") not in ORDER_SLOTS:
+    elif kind == "slot":
+        # Order numbers (12+ digits, or letters and digits) are not phones and stay intact;
+        # whatever else a customer typed into a slot is masked.
         if isinstance(event.get("value"), str):
             event["value"] = mask_phones_in(event["value"])
         else:  # session_started_metadata holds the first message's channel metadata

@@ -35,7 +35,6 @@ from bot.services.repairs import (
 )
 from bot.services.returns import ReturnReceipt, assess_return, open_return, refund_only_amount
 from bot.services.verification import (
-    FAILURE_WINDOW,
     LockState,
     Verification,
     VerificationResult,
@@ -43,16 +42,16 @@ from bot.services.verification import (
     prove_by_sign_in,
     verify_owner,
 )
-from bot.store import StoreError
+from bot.store import OwnershipNotVerified, StoreError
 
 __all__ = [
-    "FAILURE_WINDOW",
     "ComplaintReceipt",
     "HandoffReceipt",
     "LockState",
     "OrderCheck",
     "OrderLine",
     "OrderSummary",
+    "OwnershipNotVerified",
     "RefundStatus",
     "RepairAssessment",
     "RepairReceipt",

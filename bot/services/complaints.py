@@ -14,6 +14,7 @@ from bot.policy import (
     configured_rules,
     needs_human,
 )
+from bot.services.verification import has_proof
 from bot.store import open_repository
 
 _CATEGORY_WORDS = [
@@ -63,7 +64,11 @@ def open_complaint(
     rules = configured_rules()
     with open_repository() as repo:
         order = repo.find_order(order_no) if order_no else None
-        earlier = repo.count_complaints(order) if order else 0
+        # Earlier complaints change the reply (a person is brought in), so they are counted
+        # only for an order this conversation proved it owns: the reply must not tell a
+        # stranger anything about someone else's order.
+        proved = order is not None and has_proof(repo, order, conversation_id)
+        earlier = repo.count_complaints(order) if order is not None and proved else 0
         angry = sounds_angry(description)
         escalate = needs_human(
             rules, severity=severity, angry=angry, earlier_complaints=earlier, asked=False

@@ -15,6 +15,8 @@ from enum import Enum
 
 from bot.clock import shop_now
 from bot.identifiers import normalise_last4, normalise_phone
+from bot.policy.ownership import FAILURE_WINDOW, PROOF_VALID_FOR, LockState
+from bot.policy.ownership import lock_state as policy_lock_state
 from bot.store import (
     AfterSalesRepository,
     InvalidPhone,
@@ -22,17 +24,6 @@ from bot.store import (
     open_repository,
 )
 from bot.store.models import Order
-
-# Last-4 guesses are cheap (10,000 values): after this many failures on an order in the window
-# only the full number is accepted. At 3 a day, guessing last-4 takes years, not minutes.
-LAST4_MAX_FAILURES = 3
-# Failures on one order in the window before it is locked for every conversation.
-ORDER_MAX_FAILURES = 6
-# Failures by one conversation, over all orders, before it may try no more.
-CONVERSATION_MAX_FAILURES = 10
-FAILURE_WINDOW = dt.timedelta(hours=24)
-# How long a successful proof lets this conversation see the order's details.
-PROOF_VALID_FOR = dt.timedelta(hours=4)
 
 
 class Verification(str, Enum):
@@ -54,38 +45,22 @@ class VerificationResult:
     full_phone_only: bool = False
 
 
-@dataclass(frozen=True)
-class LockState:
-    """Whether an order can be proved by this conversation now, and how."""
-
-    locked: bool
-    full_phone_only: bool
-    attempts_left: int
-
-
-def _failures(repo: AfterSalesRepository, order: Order, conversation_id: str, now: dt.datetime):
+def _state(
+    repo: AfterSalesRepository, order: Order, conversation_id: str, now: dt.datetime
+) -> LockState:
+    """The lock state from the failures the store holds for the order and the conversation."""
     since = now - FAILURE_WINDOW
-    return (
+    return policy_lock_state(
         repo.failed_ownership_checks(since=since, order=order),
         repo.failed_ownership_checks(since=since, conversation_id=conversation_id),
     )
-
-
-def _state(order_failures: int, conversation_failures: int) -> LockState:
-    locked = (
-        order_failures >= ORDER_MAX_FAILURES or conversation_failures >= CONVERSATION_MAX_FAILURES
-    )
-    full_only = order_failures >= LAST4_MAX_FAILURES
-    limit = ORDER_MAX_FAILURES if full_only else LAST4_MAX_FAILURES
-    left = min(limit - order_failures, CONVERSATION_MAX_FAILURES - conversation_failures)
-    return LockState(locked, full_only, max(0, left))
 
 
 def lock_state(order_no: str, conversation_id: str) -> LockState:
     """May this conversation try to prove `order_no` now? (Raises for an unknown order.)"""
     with open_repository() as repo:
         order = repo.find_order(order_no)
-        return _state(*_failures(repo, order, conversation_id, shop_now()))
+        return _state(repo, order, conversation_id, shop_now())
 
 
 def verify_owner(order_no: str, proof: str, conversation_id: str) -> VerificationResult:
@@ -93,7 +68,7 @@ def verify_owner(order_no: str, proof: str, conversation_id: str) -> Verificatio
     now = shop_now()
     with open_repository() as repo:
         order = repo.find_order(order_no, for_update=True)
-        state = _state(*_failures(repo, order, conversation_id, now))
+        state = _state(repo, order, conversation_id, now)
         if state.locked:
             return VerificationResult(Verification.LOCKED)
         kind = "phone" if normalise_phone(proof) else "last4" if normalise_last4(proof) else None
@@ -113,7 +88,7 @@ def verify_owner(order_no: str, proof: str, conversation_id: str) -> Verificatio
         )
         if succeeded:
             return VerificationResult(Verification.VERIFIED)
-        after = _state(*_failures(repo, order, conversation_id, now))
+        after = _state(repo, order, conversation_id, now)
         if after.locked:
             return VerificationResult(Verification.LOCKED)
         return VerificationResult(Verification.MISMATCH, after.attempts_left, after.full_phone_only)
@@ -133,7 +108,12 @@ def prove_by_sign_in(order_no: str, customer_id: str, conversation_id: str) -> b
         return True
 
 
+def has_proof(repo: AfterSalesRepository, order: Order, conversation_id: str) -> bool:
+    """Did this conversation prove it owns `order` within PROOF_VALID_FOR?"""
+    return repo.has_ownership_proof(order, conversation_id, shop_now() - PROOF_VALID_FOR)
+
+
 def require_proof(repo: AfterSalesRepository, order: Order, conversation_id: str) -> None:
     """Raise OwnershipNotVerified unless this conversation recently proved it owns `order`."""
-    if not repo.has_ownership_proof(order, conversation_id, shop_now() - PROOF_VALID_FOR):
+    if not has_proof(repo, order, conversation_id):
         raise OwnershipNotVerified(f"conversation has no proof for order {order.order_no}")

@@ -18,7 +18,7 @@ from actions.complaints import (
 )
 from bot.services import complaint_category, sounds_angry
 from bot.store.models import Complaint, HandoffRequest
-from tests.actions.conftest import DOMAIN, render
+from tests.actions.conftest import DOMAIN, prove, render
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -124,10 +124,18 @@ async def test_angry_or_serious_complaints_go_to_a_person(store: str, slots: dic
 
 
 async def test_a_repeat_complaint_on_the_same_order_goes_to_a_person(store: str) -> None:
+    prove("202411020007", "conv-c")
     slots = {"complaint_order": "202411020007", "complaint_severity": "low"}
     await submit(complaint_description="退款太慢", **slots)
     messages = await submit(complaint_description="退款还是没到", **slots)
     assert messages[-1]["response"] == "utter_complaint_escalated"
+
+
+async def test_a_stranger_learns_nothing_of_earlier_complaints_on_an_order(store: str) -> None:
+    slots = {"complaint_order": "202411020007", "complaint_severity": "low"}
+    await submit(complaint_description="退款太慢", **slots)
+    messages = await submit(complaint_description="退款还是没到", **slots)
+    assert [m["response"] for m in messages] == ["utter_complaint_created"]
 
 
 def _events(*responses: str) -> list[dict]:

@@ -15,7 +15,7 @@ from actions.job_slots import CONVERSATION_SLOTS, JOB_FORMS, form_slots, job_slo
 from actions.refunds import ActionShowRefundStatus
 from actions.repairs import ActionBookRepair
 from actions.returns import ActionSubmitReturn
-from tests.actions.conftest import DOMAIN
+from tests.actions.conftest import DOMAIN, prove
 
 # Slots that outlive a job on purpose: the conversation's proof, the survey's context.
 NOT_A_JOB_SLOT = CONVERSATION_SLOTS | {"job_done", "job_failed", "topic", "product_category"}
@@ -62,3 +62,15 @@ async def test_the_end_of_a_job_clears_its_slots(
     result = await action.run(CollectingDispatcher(), track, DOMAIN)
     cleared = {e["name"] for e in result if e["event"] == "slot" and e["value"] is None}
     assert set(form_slots(DOMAIN, form)) - {"order_id"} <= cleared
+
+
+async def test_a_completed_return_clears_its_answers(demo_store: str) -> None:
+    prove("202411150003", "c")
+    filled = {"order_id": "202411150003", "verified_order": "202411150003", "phone": "****8000",
+              "return_reason": "no_reason", "return_confirm": "yes"}  # fmt: skip
+    events = [{"event": "active_loop", "name": "return_form"}]
+    track = Tracker("c", filled, {"intent": {"name": "inform"}}, events, False, None, {}, "")
+    result = await ActionSubmitReturn().run(CollectingDispatcher(), track, DOMAIN)
+    values = {e["name"]: e["value"] for e in result if e["event"] == "slot"}
+    assert values["job_done"] is True
+    assert all(values[s] is None for s in form_slots(DOMAIN, "return_form") if s != "order_id")

@@ -18,6 +18,7 @@ from actions.identity import LOCKED
 from actions.repairs import ValidateRepairForm
 from actions.returns import ValidateReturnForm
 from bot.policy import ReturnReason
+from bot.policy import ownership as limits
 from bot.services import assess_repair, assess_return, order_lines, refund_status
 from bot.services import verification as v
 from bot.services.verification import Verification, verify_owner
@@ -97,7 +98,7 @@ def test_a_proof_is_for_one_conversation_and_expires(monkeypatch: pytest.MonkeyP
     assert order_lines(MINE, ME)
     with pytest.raises(OwnershipNotVerified):
         order_lines(MINE, "someone-else")
-    later = dt.datetime.now(dt.timezone.utc) + v.PROOF_VALID_FOR + dt.timedelta(minutes=1)
+    later = dt.datetime.now(dt.timezone.utc) + limits.PROOF_VALID_FOR + dt.timedelta(minutes=1)
     monkeypatch.setattr(v, "shop_now", lambda: later)
     with pytest.raises(OwnershipNotVerified):
         order_lines(MINE, ME)
@@ -119,7 +120,7 @@ def test_new_sender_ids_buy_no_more_last4_guesses() -> None:
 
 
 def test_the_order_locks_for_everyone_and_a_success_elsewhere_resets_nothing() -> None:
-    for n in range(v.ORDER_MAX_FAILURES - 1):
+    for n in range(limits.ORDER_MAX_FAILURES - 1):
         assert verify_owner(THEIRS, f"1390000{n:04d}", f"s{n}").outcome is Verification.MISMATCH
         prove(MINE, f"s{n}")  # the attacker proves their own order in between
     last = verify_owner(THEIRS, "13900001111", "s-last")
@@ -132,23 +133,23 @@ def test_one_conversation_cannot_spray_guesses_over_many_orders() -> None:
     outcomes = [
         verify_owner(order, f"{n}{n}{n}{n}", ME).outcome for n in range(1, 4) for order in orders
     ]
-    assert outcomes[: v.CONVERSATION_MAX_FAILURES] == [Verification.MISMATCH] * (
-        v.CONVERSATION_MAX_FAILURES - 1
+    assert outcomes[: limits.CONVERSATION_MAX_FAILURES] == [Verification.MISMATCH] * (
+        limits.CONVERSATION_MAX_FAILURES - 1
     ) + [Verification.LOCKED]
-    assert set(outcomes[v.CONVERSATION_MAX_FAILURES :]) == {Verification.LOCKED}
+    assert set(outcomes[limits.CONVERSATION_MAX_FAILURES :]) == {Verification.LOCKED}
 
 
 def test_the_lock_lifts_when_the_failures_age_out(monkeypatch: pytest.MonkeyPatch) -> None:
-    for n in range(v.ORDER_MAX_FAILURES):
+    for n in range(limits.ORDER_MAX_FAILURES):
         verify_owner(THEIRS, f"1390000{n:04d}", f"s{n}")
     assert verify_owner(THEIRS, "13900139000", "owner").outcome is Verification.LOCKED
-    later = dt.datetime.now(dt.timezone.utc) + v.FAILURE_WINDOW + dt.timedelta(minutes=1)
+    later = dt.datetime.now(dt.timezone.utc) + limits.FAILURE_WINDOW + dt.timedelta(minutes=1)
     monkeypatch.setattr(v, "shop_now", lambda: later)
     assert verify_owner(THEIRS, "13900139000", "owner").outcome is Verification.VERIFIED
 
 
 async def test_the_form_says_locked_and_asks_nothing_more() -> None:
-    for n in range(v.ORDER_MAX_FAILURES):
+    for n in range(limits.ORDER_MAX_FAILURES):
         verify_owner(THEIRS, f"1390000{n:04d}", f"s{n}")
     validator = ValidateReturnForm()
     result, said = await run_validation(

@@ -145,8 +145,9 @@ async def test_a_verified_slot_without_proof_in_the_store_shows_nothing() -> Non
     slots = {"order_id": "202411020007", "verified_order": "202411020007"}
     dispatcher = CollectingDispatcher()
     events = await ActionShowRefundStatus().run(dispatcher, form_tracker(slots), DOMAIN)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_refund_unavailable"]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_order_not_verified"]
     assert not any(e.get("name") == "job_done" and e.get("value") for e in events)
+    assert {"event": "slot", "name": "verified_order", "value": None, "timestamp": None} in events
 
 
 def rating_tracker(text: str, entities: list | None = None, **slots: Any) -> Tracker:

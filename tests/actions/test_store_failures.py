@@ -104,7 +104,10 @@ async def test_a_failure_at_the_end_of_a_job_apologises_for_that_job(
     verified = {"order_id": ORDER, "verified_order": ORDER, **slots}
     events, said = await run(action, tracker(verified, None))
     assert said == [f"utter_{job}_unavailable"]
-    assert slot_values(events).get("job_done") is False
+    values = slot_values(events)
+    assert values.get("job_done") is False
+    if job != "handoff":  # the job's answers do not carry into the next try
+        assert all(values[s] is None for s in slots), values
 
 
 async def test_an_unsaved_rating_is_said_and_not_asked_again() -> None:
@@ -128,3 +131,16 @@ async def test_after_a_failure_the_submit_action_only_clears_the_flag(action: Ac
 def test_every_job_has_its_own_apology() -> None:
     for job in {*JOB_OF_FORM.values(), "handoff"}:
         assert f"utter_{job}_unavailable" in DOMAIN["responses"], job
+
+
+async def test_an_unexpected_error_is_apologised_for_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise ValueError("delivered after today")  # bad data in the store, say
+
+    monkeypatch.setattr("actions.returns.assess_return", broken)
+    verified = {"order_id": ORDER, "verified_order": ORDER, "return_reason": "不想要了"}
+    events, said = await run(
+        ValidateReturnForm(), tracker(verified, "return_form", ("return_reason",))
+    )
+    assert said == ["utter_return_unavailable"]
+    assert slot_values(events)[JOB_FAILED] is True

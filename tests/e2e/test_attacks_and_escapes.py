@@ -80,6 +80,18 @@ def test_a_complaint_wins_over_the_survey(bot_server: BotServer) -> None:
     assert "订单" in answer and "1到5" not in answer  # the complaint form asks its next question
 
 
+def test_the_complaint_button_during_the_survey_asks_what_happened(bot_server: BotServer) -> None:
+    me = "e2e-survey-complaint-button"
+    refund_shown_then_survey(bot_server, me)
+    asked = texts(bot_server.say(me, "/complain"))
+    assert "发生了什么" in asked and "1到5" not in asked
+    bot_server.say(me, "退款拖了两个星期了还没到账")
+    bot_server.say(me, "没有")
+    bot_server.say(me, "比较严重")
+    rows = bot_server.rows("select description from complaints where conversation_id = ?", me)
+    assert rows == [("退款拖了两个星期了还没到账",)]
+
+
 def test_not_bad_solved_is_counted_as_solved(bot_server: BotServer) -> None:
     me = "e2e-survey-solved"
     refund_shown_then_survey(bot_server, me)

@@ -63,3 +63,19 @@ def test_the_servers_log_no_phone_number(bot_server: BotServer) -> None:
     for written in [PHONE, *WRITTEN]:
         assert written not in log
     assert PHONE not in digits_only(log)
+
+
+def test_a_failing_conversation_logs_its_trace_but_no_phone(bot_server: BotServer) -> None:
+    me = "e2e-logs-failing"
+    # Bad data: the toothbrush order paid in the future makes the policy refuse to decide.
+    bot_server.rows("update orders set paid_at = '2099-01-01 00:00:00' where order_no = ?",
+                    "202411190010")  # fmt: skip
+    bot_server.say(me, "我要退货")
+    bot_server.say(me, "202411190010")
+    asked = bot_server.say(me, "13700137000")
+    assert any("原因" in r.get("text", "") for r in asked)
+    failed = "\n".join(r.get("text", "") for r in bot_server.say(me, "不想要了，电话13700137000"))
+    assert "系统暂时出了点问题" in failed  # an apology, not silence
+    log = bot_server.log.read_text(errors="replace")
+    assert "PolicyInputError" in log, "the failure was logged with its trace"
+    assert "13700137000" not in digits_only(log)

@@ -64,9 +64,13 @@ def test_redacting_twice_changes_nothing() -> None:
 
 def test_free_text_slots_are_masked_but_order_numbers_are_kept() -> None:
     note = redact_event({"event": "slot", "name": "repair_address", "value": "打13800138000"})
-    order = redact_event({"event": "slot", "name": "order_id", "value": "13800138000"})
+    order = redact_event({"event": "slot", "name": "order_id", "value": "JD202411150003"})
     assert note["value"] == "打138****8000"
-    assert order["value"] == "13800138000"
+    assert order["value"] == "JD202411150003"
+    # A value shaped like a mobile is a phone wherever it is: the NLU never reads one as an
+    # order number (bot/nlp/spacy_zh.py), so only a hand-made entity can put it there.
+    phone_shaped = redact_event({"event": "slot", "name": "order_id", "value": "13800138000"})
+    assert phone_shaped["value"] == "138****8000"
 
 
 def test_session_metadata_slot_loses_the_token() -> None:
@@ -122,3 +126,22 @@ def test_a_phone_written_any_way_is_masked_inside_chinese_text(
 )
 def test_order_numbers_stay_intact(order_no: str, before: str, after: str) -> None:
     assert order_no in mask_phones_in(before + order_no + after)
+
+
+@pytest.mark.parametrize("slot", ["complaint_order", "order_id", "verified_order"])
+def test_a_phone_typed_into_an_order_slot_is_masked(slot: str) -> None:
+    typed = {"event": "slot", "name": slot, "value": "忘了，有事打我13800138000"}
+    assert "13800138000" not in redact_event(typed)["value"]
+    order = {"event": "slot", "name": slot, "value": "202411150003"}
+    assert redact_event(order)["value"] == "202411150003"
+
+
+def test_a_phone_put_into_any_entity_is_masked() -> None:
+    event = {
+        "event": "user",
+        "text": '/inform{"order_id":"13800138000"}',
+        "parse_data": {"entities": [{"entity": "order_id", "value": "13800138000"}]},
+    }
+    redacted = redact_event(event)
+    assert redacted["parse_data"]["entities"][0]["value"] == "138****8000"
+    assert "13800138000" not in redacted["text"]
