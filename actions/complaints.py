@@ -88,9 +88,13 @@ class ValidateComplaintForm(GuardedValidation):
                 dispatcher.utter_message(response="utter_invalid_complaint_description")
             return {"complaint_description": None}
         result: dict[str, Any] = {"complaint_description": text[:1000]}
+        # A number in the story may be the order, or a parcel's tracking number or a hotline:
+        # only an order that exists is taken; otherwise the order is asked for.
         order_no = _order_in(tracker, normalise(text))
         if order_no:
-            result["complaint_order"] = order_no
+            check, found = await asyncio.to_thread(check_order, order_no)
+            if check is OrderCheck.FOUND:
+                result["complaint_order"] = found
         return result
 
     async def validate_complaint_order(

@@ -22,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.job_slots import JOB_OF_FORM, form_slots, job_slots, reset
-from bot.services import OwnershipNotVerified, StoreError
+from bot.services import DuplicateRequest, OwnershipNotVerified, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,10 @@ def _failure(
         logger.info("%s: ownership no longer proved", action.name())
         dispatcher.utter_message(response="utter_order_not_verified")
         proof = [SlotSet("verified_order", None), SlotSet("phone", None)]
+    elif isinstance(exc, DuplicateRequest):  # the customer asked twice: show the first one
+        logger.info("%s: %s already in progress", action.name(), job)
+        dispatcher.utter_message(response=f"utter_{job}_already_open", request_id=exc.public_id)
+        proof = []
     elif isinstance(exc, StoreError):
         logger.error("%s failed (%s): %s", action.name(), job, type(exc).__name__)
         dispatcher.utter_message(response=f"utter_{job}_unavailable")

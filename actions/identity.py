@@ -44,6 +44,10 @@ SIGNED_IN = "signed in"  # phone slot when the channel's sign-in token proved ow
 _LAST4 = re.compile(r"(?<!\d)\d{4}(?!\d)")
 _ORDINAL = re.compile(r"^(?:第)?([1-9一二三四五六七八九])(?:个|件|样)?$")
 _CHINESE_DIGITS = "一二三四五六七八九"
+# "I don't remember it / changed my number": no amount of asking again helps; a person can.
+_FORGOT = re.compile(
+    r"忘|不记得|记不清|想不起|不知道|换号|换了号|号码换了|换手机号|手机号换了|停机|不用了那个号"
+)
 LOCK_VALUES = {"lock_hours": lock_hours()}
 MISMATCH_RESPONSES = {False: "utter_phone_mismatch", True: "utter_phone_mismatch_full_only"}
 
@@ -163,6 +167,8 @@ class OrderOwnershipValidation(GuardedValidation, ABC):
     ) -> dict[str, Any]:
         """The order's phone (or its last 4 digits); the store counts the misses."""
         order_no = tracker.get_slot("order_id")
+        if not order_no:  # the order number given with it was not valid: it is asked first
+            return {"phone": None}
         proof = _proof_from(tracker, str(value))
         result = await asyncio.to_thread(verify_owner, order_no, proof, tracker.sender_id)
         if result.outcome is Verification.VERIFIED:
@@ -170,7 +176,9 @@ class OrderOwnershipValidation(GuardedValidation, ABC):
         if result.outcome is Verification.LOCKED:
             dispatcher.utter_message(response="utter_verification_locked", **LOCK_VALUES)
             return {"phone": LOCKED}
-        if result.outcome is Verification.INVALID:
+        if result.outcome is Verification.INVALID and _FORGOT.search(normalise(str(value))):
+            dispatcher.utter_message(response="utter_phone_forgotten")
+        elif result.outcome is Verification.INVALID:
             dispatcher.utter_message(response="utter_invalid_phone")
         elif result.outcome is Verification.FULL_PHONE_NEEDED:
             dispatcher.utter_message(

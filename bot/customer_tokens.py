@@ -31,7 +31,8 @@ def verified_customer(token: object, secret: str | None = None) -> str | None:
         claims = jwt.decode(
             token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]}
         )
-    except jwt.InvalidTokenError as exc:
+    # A token that cannot even be encoded (a lone surrogate) is as invalid as a forged one.
+    except (jwt.InvalidTokenError, UnicodeError) as exc:
         logger.info("customer token refused: %s", type(exc).__name__)
         return None
     return str(claims["sub"])

@@ -18,14 +18,12 @@ import unicodedata
 import warnings
 from typing import Any, TextIO
 
-from bot.privacy.redact import REDACTED, SECRET_METADATA_KEYS, mask_phones_in
+from bot.privacy.redact import JWT, REDACTED, SECRET_METADATA_KEYS, mask_phones_in
 
 WITHHELD = "[log record withheld: it could not be redacted]"
 _REDACTED_FLAG = "_bot_redacted"  # set on a record once its message and trace are redacted
 _INSTALLED_FLAG = "_bot_redacting"  # set on the record factory and showwarning we install
 
-# A JWT (header.payload[.signature]): every JWT header starts with '{"' → base64 "eyJ".
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*)?")
 # The value after one of the credential keys, as JSON, a Python repr, a query string or a
 # header writes it: "customer_token": "x", 'token': 'x', access_token=x, Authorization: Bearer x.
 _KEYS = "|".join(sorted(SECRET_METADATA_KEYS, key=len, reverse=True))
@@ -73,7 +71,7 @@ def redact_log_text(text: str) -> str:
     parts = _ANY_ESCAPE.split(text)
     text = "".join(part if i % 2 else mask_phones_in(part) for i, part in enumerate(parts))
     text = _SECRET_VALUE.sub(lambda m: m.group(1) + REDACTED, text)
-    text = _JWT.sub(REDACTED, text)
+    text = JWT.sub(REDACTED, text)
     if _SURROGATE.search(text):  # a stream encoding to UTF-8 would raise on it
         text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text

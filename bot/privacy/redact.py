@@ -18,6 +18,8 @@ REDACTED = "[redacted]"
 # Channel metadata that grants access and must not be replayable from a stored conversation.
 SECRET_METADATA_KEYS = frozenset({"customer_token", "token", "access_token", "authorization"})
 _MASKED_PHONE = re.compile(r"1[3-9][0-9]\*{4}[0-9]{4}")
+# A JWT (header.payload[.signature]): every JWT header starts with '{"', base64 "eyJ".
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*)?")
 
 
 def mask_phones_in(text: str) -> str:
@@ -41,23 +43,40 @@ def _mask_phone_entity(value: str) -> str:
     return value if _MASKED_PHONE.fullmatch(value) else mask_phone("")
 
 
+def _is_secret_key(key: object) -> bool:
+    """customer_token, customerToken, access_token, Authorization, …"""
+    name = str(key).lower().replace("-", "_")
+    return name in SECRET_METADATA_KEYS or "token" in name or name == "authorization"
+
+
+def redact_value(value: Any) -> Any:
+    """Any JSON value with every phone masked and every credential replaced, however deep:
+    a customer controls slot and entity values (`/inform{"phone": 13900139000}`) and channel
+    metadata, so numbers, lists and objects are redacted as well as text."""
+    if isinstance(value, str):
+        return JWT.sub(REDACTED, mask_phones_in(value))
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        masked = mask_phones_in(str(value))
+        return value if masked == str(value) else masked
+    if isinstance(value, list | tuple):
+        return [redact_value(item) for item in value]
+    if isinstance(value, dict):
+        return {k: REDACTED if _is_secret_key(k) else redact_value(v) for k, v in value.items()}
+    return value
+
+
 def _redact_parse_data(parse_data: dict[str, Any]) -> None:
     if isinstance(parse_data.get("text"), str):
-        parse_data["text"] = mask_phones_in(parse_data["text"])
+        parse_data["text"] = redact_value(parse_data["text"])
     for entity in parse_data.get("entities") or []:
-        if not isinstance(entity.get("value"), str):
-            continue
-        if entity.get("entity") == "phone":
+        if entity.get("entity") == "phone" and isinstance(entity.get("value"), str):
             entity["value"] = _mask_phone_entity(entity["value"])
         else:  # a customer can put a phone into any entity: /inform{"order_id":"138…"}
-            entity["value"] = mask_phones_in(entity["value"])
-    _redact_metadata(parse_data.get("metadata"))
-
-
-def _redact_metadata(metadata: Any) -> None:
-    if isinstance(metadata, dict):
-        for key in metadata.keys() & SECRET_METADATA_KEYS:
-            metadata[key] = REDACTED
+            entity["value"] = redact_value(entity.get("value"))
+    if "metadata" in parse_data:
+        parse_data["metadata"] = redact_value(parse_data["metadata"])
 
 
 def redact_event(event: dict[str, Any]) -> dict[str, Any]:
@@ -67,16 +86,13 @@ def redact_event(event: dict[str, Any]) -> dict[str, Any]:
     kind = event.get("event")
     if kind == "user":
         if isinstance(event.get("text"), str):
-            event["text"] = mask_phones_in(event["text"])
+            event["text"] = redact_value(event["text"])
         _redact_parse_data(event.get("parse_data") or {})
-        _redact_metadata(event.get("metadata"))
-    elif kind == "slot":
+    if kind == "slot":
         # Order numbers (12+ digits, or letters and digits) are not phones and stay intact;
-        # whatever else a customer typed into a slot is masked.
-        if isinstance(event.get("value"), str):
-            event["value"] = mask_phones_in(event["value"])
-        else:  # session_started_metadata holds the first message's channel metadata
-            _redact_metadata(event.get("value"))
-    elif kind == "session_started":
-        _redact_metadata(event.get("metadata"))
+        # whatever else a customer put into a slot is masked (session_started_metadata holds
+        # the first message's channel metadata).
+        event["value"] = redact_value(event.get("value"))
+    if "metadata" in event:  # user, bot and session_started events carry channel metadata
+        event["metadata"] = redact_value(event["metadata"])
     return event

@@ -42,10 +42,11 @@ from bot.services.verification import (
     prove_by_sign_in,
     verify_owner,
 )
-from bot.store import OwnershipNotVerified, StoreError
+from bot.store import DuplicateRequest, OwnershipNotVerified, StoreError
 
 __all__ = [
     "ComplaintReceipt",
+    "DuplicateRequest",
     "HandoffReceipt",
     "LockState",
     "OrderCheck",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.clock import shop_now
 from bot.policy import Dimension
+from bot.privacy.redact import mask_phones_in
 from bot.store import open_repository
 
 
@@ -17,7 +18,8 @@ def save_rating(
     comment: str | None,
     product_category: str | None = None,
 ) -> None:
-    """Store the conversation's rating (a second one in the same conversation updates it)."""
+    """Store the conversation's rating (a second one in the same conversation updates it).
+    Phone numbers in the comment are masked: the report reads comments, not customers."""
     with open_repository() as repo:
         repo.save_rating(
             conversation_id=conversation_id,
@@ -25,7 +27,7 @@ def save_rating(
             topic=topic,
             scores={Dimension.OVERALL: overall},
             solved=solved,
-            comment=comment,
+            comment=mask_phones_in(comment) if comment else None,
             product_category=product_category,
             now=shop_now(),
         )

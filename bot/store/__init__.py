@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.config import Settings, get_settings
 from bot.store.db import engine_for, unit_of_work
 from bot.store.errors import (
+    DuplicateRequest,
     InvalidPhone,
     InvalidRequest,
     MalformedOrderNumber,
@@ -23,6 +24,7 @@ from bot.store.repository import AfterSalesRepository
 
 __all__ = [
     "AfterSalesRepository",
+    "DuplicateRequest",
     "InvalidPhone",
     "InvalidRequest",
     "MalformedOrderNumber",

@@ -27,5 +27,13 @@ class InvalidRequest(StoreError):
     """A write was asked with values that break the store's rules (bad score, unknown item…)."""
 
 
+class DuplicateRequest(InvalidRequest):
+    """The item already has an application or booking in progress; `public_id` names it."""
+
+    def __init__(self, public_id: str) -> None:
+        super().__init__(f"already in progress: {public_id}")
+        self.public_id = public_id
+
+
 class StoreUnavailable(StoreError):
     """The database could not be reached or failed; the customer should hear an apology."""

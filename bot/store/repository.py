@@ -31,6 +31,7 @@ from bot.policy import (
     is_valid_score,
 )
 from bot.store.errors import (
+    DuplicateRequest,
     InvalidPhone,
     InvalidRequest,
     MalformedOrderNumber,
@@ -51,6 +52,10 @@ from bot.store.models import (
 )
 
 REQUEST_KINDS = ("return", "exchange", "refund_only")
+# Applications and bookings that are still being handled: a second one for the same item
+# would duplicate the work (and, for refund-only, the money).
+OPEN_REQUEST_STATUSES = ("submitted", "approved", "received")
+ACTIVE_BOOKING_STATUSES = ("booked", "in_progress")
 T = TypeVar("T")
 
 
@@ -230,6 +235,14 @@ class AfterSalesRepository:
             raise InvalidRequest(f"policy refused this request: {decision.code}")
         if item.order_id != order.id:
             raise InvalidRequest("item is not part of this order")
+        in_progress = self.session.execute(
+            select(AfterSalesRequest.public_id).where(
+                AfterSalesRequest.item_id == item.id,
+                AfterSalesRequest.status.in_(OPEN_REQUEST_STATUSES),
+            )
+        ).first()
+        if in_progress is not None:
+            raise DuplicateRequest(in_progress.public_id)
         request = AfterSalesRequest(
             public_id=next_public_id(self.session, kind, now.astimezone(self.tz).date()),
             order_id=order.id,
@@ -261,9 +274,12 @@ class AfterSalesRepository:
         goods_received_on: dt.date | None = None,
         schedule: RefundSchedule | None = None,
     ) -> Refund:
-        """Record a refund owed to the customer, paid back by the order's payment route."""
-        if amount <= 0 or amount > order.amount + order.shipping_fee:
-            raise InvalidRequest("refund amount must be positive and at most what was paid")
+        """Record a refund owed to the customer, paid back by the order's payment route.
+        All of an order's refunds together never exceed what was paid for it."""
+        paid = order.amount + order.shipping_fee
+        refunded = sum((r.amount for r in self.refunds_for_order(order)), Decimal(0))
+        if amount <= 0 or refunded + amount > paid:
+            raise InvalidRequest("refunds must be positive and at most what was paid in all")
         refund = Refund(
             public_id=next_public_id(self.session, "refund", now.astimezone(self.tz).date()),
             order_id=order.id,
@@ -312,6 +328,14 @@ class AfterSalesRepository:
             raise InvalidRequest("an on-site repair needs an address, a contact phone and a slot")
         if contact_phone is not None and normalise_phone(contact_phone) is None:
             raise InvalidPhone("contact phone is not a mainland mobile number")
+        active = self.session.execute(
+            select(RepairBooking.public_id).where(
+                RepairBooking.item_id == item.id,
+                RepairBooking.status.in_(ACTIVE_BOOKING_STATUSES),
+            )
+        ).first()
+        if active is not None:
+            raise DuplicateRequest(active.public_id)
         booking = RepairBooking(
             public_id=next_public_id(self.session, "repair", now.astimezone(self.tz).date()),
             order_id=order.id,

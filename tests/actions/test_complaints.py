@@ -165,3 +165,17 @@ async def test_the_apology_is_said_exactly_once(said_before: tuple, apologises: 
     responses = [m["response"] for m in dispatcher.messages]
     expected = ["utter_complaint_apology"] if apologises else []
     assert responses == [*expected, "utter_ask_complaint_order"]
+
+
+async def test_a_tracking_number_in_the_story_is_not_taken_for_the_order() -> None:
+    text = "快递单号SF1234567890123的快递员把东西扔门口丢了"
+    entities = [{"entity": "order_id", "value": "SF1234567890123"}]
+    result, said = await validate(
+        "complaint_description", text, tracker("complaint_description", entities)
+    )
+    assert result == {"complaint_description": text} and said == []
+    real = [{"entity": "order_id", "value": "202411150003"}]
+    result, _ = await validate(
+        "complaint_description", "202411150003的T恤破了洞", tracker("complaint_description", real)
+    )
+    assert result["complaint_order"] == "202411150003"

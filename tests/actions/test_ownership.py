@@ -173,3 +173,37 @@ async def test_the_phone_answer_tells_how_many_tries_are_left() -> None:
     ]
     result, _ = await run_validation(validator, "phone", "139 0013 9000", tracker)
     assert result == {"phone": "139****9000", "verified_order": THEIRS}
+
+
+# --- one application per item ---------------------------------------------------------------
+
+
+async def test_a_second_application_for_the_same_item_shows_the_first() -> None:
+    from actions.returns import ActionSubmitReturn
+
+    toothbrush = "202411190010"  # paid, not shipped: a refund-only application with its money
+    prove(toothbrush, ME)
+    slots = {"order_id": toothbrush, "verified_order": toothbrush,
+             "return_reason": "no_reason", "return_confirm": "yes"}  # fmt: skip
+    track = Tracker(ME, slots, {"intent": {"name": "affirm"}}, [], False, None, {}, "")
+    first = CollectingDispatcher()
+    await ActionSubmitReturn().run(first, track, DOMAIN)
+    assert first.messages[0]["response"] == "utter_refund_only_created"
+    again = CollectingDispatcher()
+    events = await ActionSubmitReturn().run(again, track, DOMAIN)
+    assert [m["response"] for m in again.messages] == ["utter_return_already_open"]
+    assert again.messages[0]["request_id"] == first.messages[0]["request_id"]
+    assert {"event": "slot", "name": "job_done", "value": False, "timestamp": None} in events
+
+
+@pytest.mark.parametrize("said", ["手机号换了，原来的号不记得了", "不记得", "忘了"])
+async def test_a_forgotten_phone_gets_a_person_on_offer(said: str) -> None:
+    tracker = form_tracker({"order_id": THEIRS}, "return_form", text=said)
+    result, responses = await run_validation(ValidateReturnForm(), "phone", said, tracker)
+    assert result == {"phone": None} and responses == ["utter_phone_forgotten"]
+
+
+async def test_a_phone_answer_without_a_valid_order_is_not_a_crash() -> None:
+    tracker = form_tracker({"order_id": None}, "return_form", text="8000")
+    result, responses = await run_validation(ValidateReturnForm(), "phone", "8000", tracker)
+    assert result == {"phone": None} and responses == []

@@ -62,6 +62,20 @@ class BotServer:
         with sqlite3.connect(self.database) as conn:
             return conn.execute(sql, args).fetchall()
 
+    def settle(self, order_no: str) -> None:
+        """Mark the order's open applications and bookings as finished, so a test can open a
+        new one whatever earlier tests did (one open application per item is the rule)."""
+        order = "(select id from orders where order_no = ?)"
+        with sqlite3.connect(self.database) as conn:
+            conn.execute(
+                f"update after_sales_requests set status = 'completed' where order_id = {order}",
+                (order_no,),
+            )
+            conn.execute(
+                f"update repair_bookings set status = 'done' where order_id = {order}",
+                (order_no,),
+            )
+
     def stored_events(self, sender: str) -> list[str]:
         """The serialised events the tracker store holds for one conversation."""
         with sqlite3.connect(self.conversations) as conn:

@@ -92,6 +92,12 @@ def test_the_complaint_button_during_the_survey_asks_what_happened(bot_server: B
     assert rows == [("退款拖了两个星期了还没到账",)]
 
 
+def test_a_lukewarm_score_is_a_score_not_a_new_job(bot_server: BotServer) -> None:
+    me = "e2e-survey-lukewarm"
+    refund_shown_then_survey(bot_server, me)
+    assert "解决了吗" in texts(bot_server.say(me, "还行吧"))
+
+
 def test_not_bad_solved_is_counted_as_solved(bot_server: BotServer) -> None:
     me = "e2e-survey-solved"
     refund_shown_then_survey(bot_server, me)
@@ -105,6 +111,7 @@ def test_not_bad_solved_is_counted_as_solved(bot_server: BotServer) -> None:
 
 def test_a_cancelled_covered_repair_leaks_nothing_into_the_next(bot_server: BotServer) -> None:
     me = "e2e-cancel-then-repair"
+    bot_server.settle("202201050009")
     bot_server.say(me, "洗衣机坏了要修")
     bot_server.say(me, "202409010033")
     bot_server.say(me, "7000")

@@ -59,6 +59,7 @@ def test_someone_elses_token_does_not_open_an_order(bot_server: BotServer) -> No
 
 def test_switching_from_return_to_exchange_midway(bot_server: BotServer) -> None:
     me = "e2e-switch"
+    bot_server.settle("202411150003")
     bot_server.say(me, "我要退货")
     bot_server.say(me, "202411150003")
     assert "原因" in texts(bot_server.say(me, "8000"))
@@ -73,6 +74,7 @@ def test_switching_from_return_to_exchange_midway(bot_server: BotServer) -> None
 
 def test_out_of_warranty_tv_gets_a_paid_repair(bot_server: BotServer) -> None:
     me = "e2e-paid-repair"
+    bot_server.settle("202201050009")
     bot_server.say(me, "电视坏了想修一下")
     bot_server.say(me, "202201050009")
     bot_server.say(me, "7000")

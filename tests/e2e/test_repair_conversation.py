@@ -14,6 +14,7 @@ pytestmark = pytest.mark.e2e
 
 def test_onsite_repair_for_tomorrow_afternoon(bot_server: BotServer) -> None:
     me = "e2e-repair"
+    bot_server.settle("202409010033")
     assert "订单号" in texts(bot_server.say(me, "洗衣机坏了,想约师傅上门修"))
     assert "手机号" in texts(bot_server.say(me, "202409010033"))
     assert "故障" in texts(bot_server.say(me, "7000"))

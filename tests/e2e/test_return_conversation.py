@@ -14,6 +14,7 @@ pytestmark = pytest.mark.e2e
 
 def test_return_with_order_number_up_front(bot_server: BotServer) -> None:
     me = "e2e-return"
+    bot_server.settle("202411150003")
     assert "手机号" in texts(bot_server.say(me, "订单202411150003我要退货"))
     assert "原因" in texts(bot_server.say(me, "8000"))
     verdict = texts(bot_server.say(me, "尺码不合适"))

@@ -22,6 +22,7 @@ from bot.policy import (
 )
 from bot.store import (
     AfterSalesRepository,
+    DuplicateRequest,
     InvalidPhone,
     InvalidRequest,
     MalformedOrderNumber,
@@ -144,6 +145,7 @@ def test_open_request_gets_readable_unique_ids(
         decision=decision,
         now=now,
     )
+    first.status = "completed"  # one application at a time per item
     second = repo.open_request(
         order,
         order.items[0],
@@ -152,6 +154,7 @@ def test_open_request_gets_readable_unique_ids(
         decision=decision,
         now=now,
     )
+    second.status = "cancelled"
     third = repo.open_request(
         order,
         order.items[0],
@@ -312,3 +315,29 @@ def test_item_of_picks_the_only_line_or_the_named_one(
     assert repo.item_of(order, only.id) is only
     with pytest.raises(InvalidRequest):
         repo.item_of(order, only.id + 999)
+
+
+def test_refunds_of_an_order_never_exceed_what_was_paid(
+    repo: AfterSalesRepository, order: Order, now: dt.datetime
+) -> None:
+    paid = order.amount + order.shipping_fee
+    repo.open_refund(order, amount=paid - Decimal("1.00"), quality_problem=False, now=now)
+    with pytest.raises(InvalidRequest):
+        repo.open_refund(order, amount=Decimal("1.01"), quality_problem=False, now=now)
+    repo.open_refund(order, amount=Decimal("1.00"), quality_problem=False, now=now)
+
+
+def test_no_second_application_while_one_is_open(
+    repo: AfterSalesRepository, order: Order, now: dt.datetime
+) -> None:
+    decision = _allowed_return(repo, order, now)
+    first = repo.open_request(
+        order, order.items[0], kind="return", reason=ReturnReason.NO_REASON,
+        decision=decision, now=now,
+    )  # fmt: skip
+    with pytest.raises(DuplicateRequest) as raised:
+        repo.open_request(
+            order, order.items[0], kind="exchange", reason=ReturnReason.NO_REASON,
+            decision=decision, now=now,
+        )  # fmt: skip
+    assert raised.value.public_id == first.public_id

@@ -45,3 +45,8 @@ def test_without_a_secret_tokens_are_ignored(monkeypatch: pytest.MonkeyPatch) ->
 def test_short_secrets_are_refused() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
         issue_token("42", "short")
+
+
+@pytest.mark.parametrize("token", ["\ud800", "eyJ\ud800.eyJ.sig", "a.b", " "])
+def test_a_token_that_cannot_be_read_is_ignored(token: str) -> None:
+    assert verified_customer(token, "s" * 40) is None

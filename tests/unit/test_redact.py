@@ -145,3 +145,41 @@ def test_a_phone_put_into_any_entity_is_masked() -> None:
     redacted = redact_event(event)
     assert redacted["parse_data"]["entities"][0]["value"] == "138****8000"
     assert "13800138000" not in redacted["text"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [13900139000, [13800138000], {"v": "13900139000"}, {"deep": [{"x": 13900139000}]}],
+)
+def test_phones_sent_as_numbers_lists_or_objects_are_masked(value: object) -> None:
+    for event in (
+        {"event": "slot", "name": "phone", "value": value},
+        {
+            "event": "user",
+            "text": "x",
+            "parse_data": {"entities": [{"entity": "product", "value": value}]},
+        },
+    ):
+        stored = str(redact_event(event))
+        assert "13900139000" not in stored and "13800138000" not in stored
+
+
+def test_channel_metadata_keeps_no_phone_and_no_token_under_any_name() -> None:
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"
+    metadata = {"mobile": "13900139000", "customerToken": token,
+                "customData": {"customer_token": token, "phone": "139 0013 9000"}}  # fmt: skip
+    for event in (
+        {"event": "user", "text": "hi", "metadata": metadata, "parse_data": {"metadata": metadata}},
+        {"event": "session_started", "metadata": metadata},
+        {"event": "slot", "name": "session_started_metadata", "value": metadata},
+    ):
+        stored = str(redact_event(event))
+        assert "13900139000" not in stored and "0013" not in stored and token not in stored
+
+
+def test_a_token_pasted_into_the_text_is_replaced() -> None:
+    event = {
+        "event": "user",
+        "text": "我的登录凭证是 eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln 帮我查",
+    }
+    assert "eyJ" not in redact_event(event)["text"]

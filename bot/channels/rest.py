@@ -1,0 +1,62 @@
+"""Rasa's REST channel, refusing what it cannot trust before anything reaches the bot.
+
+Rasa's own `rest` channel accepts a missing sender (every such client then shares one
+conversation, `default`, and with it any proof of ownership made in it), a sender the tracker
+store cannot encode (a lone surrogate stopped the whole server), a message that is not text,
+and an `input_channel` the client names itself. This channel answers those with 400. The
+conversation id is the sender: a client must make it unguessable (a random id per chat), as
+a browser session does; it proves nothing about who the customer is.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa.core.channels.rest import RestInput
+from sanic.exceptions import InvalidUsage
+from sanic.request import Request
+
+# Ids as platforms and widgets make them (UUIDs, open ids, e-mail-like ids); at most the
+# width of the store's conversation_id columns.
+SENDER_ID = re.compile(r"[A-Za-z0-9_.:@\-]{1,128}")
+RESERVED_SENDERS = frozenset({"default"})  # Rasa's shared fallback conversation
+
+
+def _body(request: Request) -> dict[str, Any]:
+    body = request.json
+    if not isinstance(body, dict):
+        raise InvalidUsage("the body must be a JSON object")
+    return body
+
+
+class CheckedRestInput(RestInput):
+    """POST /webhooks/rest/webhook {"sender": id, "message": text, "metadata": {...}}."""
+
+    @classmethod
+    def name(cls) -> str:
+        """The same URL as Rasa's REST channel."""
+        return "rest"
+
+    async def _extract_sender(self, req: Request) -> str:
+        sender = _body(req).get("sender")
+        if not isinstance(sender, str) or not SENDER_ID.fullmatch(sender):
+            raise InvalidUsage("'sender' must be 1-128 letters, digits or _ . : @ -")
+        if sender in RESERVED_SENDERS:
+            raise InvalidUsage(f"'sender' may not be {sender!r}")
+        return sender
+
+    def _extract_message(self, req: Request) -> str:
+        message = _body(req).get("message")
+        if not isinstance(message, str):
+            raise InvalidUsage("'message' must be a string")
+        return message
+
+    def _extract_input_channel(self, req: Request) -> str:
+        """This channel's name: a client does not get to say which channel it is."""
+        return self.name()
+
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        """The request's `metadata` object, or None if it is anything else."""
+        metadata = _body(request).get("metadata")
+        return metadata if isinstance(metadata, dict) else None
