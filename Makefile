@@ -46,7 +46,18 @@ $(VENV)/.installed: requirements.txt $(VENV)/.created
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $@
 
-setup: $(VENV)/.installed ## create .venv with Python 3.10 and the pinned dependencies
+# The browser test drives Debian's Chromium; CJK fonts make its screenshots show Chinese.
+$(VENV)/.browser: $(VENV)/.created
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  echo "installing Debian's chromium and fonts-noto-cjk for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-noto-cjk >/dev/null || { \
+	    echo "error: install the Debian packages chromium and fonts-noto-cjk (as root)" >&2; \
+	    exit 1; }; \
+	fi
+	@touch $@
+
+setup: $(VENV)/.installed $(VENV)/.browser ## create .venv with Python 3.10 and the pinned dependencies; Chromium for the browser test
 
 lock: $(VENV)/.created ## re-resolve requirements.in into requirements.txt
 	rm -rf .lock-venv && $(VENV)/bin/python -m venv .lock-venv
@@ -103,8 +114,8 @@ migrate: setup ## bring the database schema up to date
 seed: migrate ## load the demo orders if the database is empty
 	@$(LOAD_ENV); $(PY) -m bot seed --if-empty
 
-run: seed train ## start the action server and the Rasa server (Ctrl-C stops both)
-	@$(LOAD_ENV); $(PY) -m bot serve
+run: seed train ## start the bot and the demo shop page at http://localhost:8080/ (Ctrl-C stops all)
+	@$(LOAD_ENV); BOT_DEMO=1 $(PY) -m bot serve
 
 shell: seed train ## talk to the bot in the terminal, with actions running
 	@$(LOAD_ENV); $(PY) -m bot serve --shell

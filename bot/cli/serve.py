@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -37,10 +38,13 @@ class ServeOptions:
     action_host: str
     action_port: int
     cors_origins: tuple[str, ...]
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
 
     @classmethod
     def from_env(cls) -> ServeOptions:
-        """Options from RASA_HOST/RASA_PORT/ACTION_HOST/ACTION_PORT/CORS_ORIGINS."""
+        """Options from RASA_HOST/RASA_PORT/ACTION_HOST/ACTION_PORT/CORS_ORIGINS and
+        WEB_HOST/WEB_PORT (the demo shop page with the chat widget)."""
         cors = os.environ.get("CORS_ORIGINS", "http://localhost:8000 http://127.0.0.1:8000")
         return cls(
             rasa_host=os.environ.get("RASA_HOST", "127.0.0.1"),
@@ -48,6 +52,8 @@ class ServeOptions:
             action_host=os.environ.get("ACTION_HOST", "127.0.0.1"),
             action_port=int(os.environ.get("ACTION_PORT", "5055")),
             cors_origins=tuple(cors.split()),
+            web_host=os.environ.get("WEB_HOST", "127.0.0.1"),
+            web_port=int(os.environ.get("WEB_PORT", "8080")),
         )
 
     @property
@@ -93,6 +99,22 @@ def rasa_server_command(options: ServeOptions, endpoints: Path, shell: bool) -> 
     ]  # fmt: skip
 
 
+def web_server_command(options: ServeOptions) -> list[str]:
+    """The command line of the web page with the chat widget."""
+    return [
+        sys.executable, "-m", "bot.web", "--host", options.web_host, "--port", str(options.web_port),
+    ]  # fmt: skip
+
+
+def server_env(options: ServeOptions, environ: dict[str, str]) -> dict[str, str]:
+    """The servers' environment. With BOT_DEMO=1 and no CUSTOMER_TOKEN_SECRET, a secret made
+    for this run lets the demo page sign its demo customers in; production sets neither."""
+    env = dict(environ, SANIC_HOST=options.action_host, RASA_PORT=str(options.rasa_port))
+    if env.get("BOT_DEMO") == "1" and not env.get("CUSTOMER_TOKEN_SECRET"):
+        env["CUSTOMER_TOKEN_SECRET"] = secrets.token_urlsafe(32)
+    return env
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -126,7 +148,7 @@ def serve(shell: bool = False) -> int:
         logger.error("no trained model at %s: run 'make train' first", MODEL_PATH)
         return 1
     options = ServeOptions.from_env()
-    env = dict(os.environ, SANIC_HOST=options.action_host)
+    env = server_env(options, dict(os.environ))
     # Ctrl-C and a supervisor's SIGTERM both stop the pair, even if SIGINT came in ignored.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -138,23 +160,30 @@ def serve(shell: bool = False) -> int:
         else:
             print(
                 f"Bot starting (the model takes about a minute to load). Talk to it at\n"
+                f"  web page:  http://{options.web_host}:{options.web_port}/\n"
                 f"  REST:      POST http://{options.rasa_host}:{options.rasa_port}"
-                f'/webhooks/rest/webhook  {{"sender": "me", "message": "你好"}}\n'
+                f'/webhooks/rest/webhook  {{"sender": "chat-7f3a9c2e", "message": "你好"}}\n'
                 f"  socket.io: http://{options.rasa_host}:{options.rasa_port}/socket.io\n"
-                f"Ctrl-C stops both servers.",
+                f"Ctrl-C stops all servers.",
                 flush=True,
             )
         rasa = subprocess.Popen(
             rasa_server_command(options, endpoints, shell), cwd=PROJECT_ROOT, env=env
         )
         processes = [actions, rasa]
+        if not shell:
+            processes.append(
+                subprocess.Popen(web_server_command(options), cwd=PROJECT_ROOT, env=env)
+            )
         try:
             if shell:
                 return rasa.wait()
             while all(p.poll() is None for p in processes):
                 time.sleep(0.5)
             failed = next(p for p in processes if p.poll() is not None)
-            name = "the action server" if failed is actions else "the Rasa server"
+            name = {id(actions): "the action server", id(rasa): "the Rasa server"}.get(
+                id(failed), "the web page server"
+            )
             logger.error("%s exited with code %s; stopping", name, failed.returncode)
             return failed.returncode or 1
         except KeyboardInterrupt:

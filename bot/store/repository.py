@@ -42,6 +42,7 @@ from bot.store.ids import next_public_id
 from bot.store.models import (
     AfterSalesRequest,
     Complaint,
+    Customer,
     HandoffRequest,
     Order,
     OrderItem,
@@ -162,6 +163,13 @@ class AfterSalesRepository:
             .limit(1)
         ).first()
         return found is not None
+
+    def customer_id_of_phone(self, phone: str) -> str | None:
+        """The id of the customer registered with this mobile, if any (demo sign-in)."""
+        found = self.session.execute(
+            select(Customer.id).where(Customer.phone == normalise_phone(phone))
+        ).scalar_one_or_none()
+        return None if found is None else str(found)
 
     def orders_of_customer(self, customer_id: str, limit: int) -> list[Order]:
         """The customer's newest orders (by payment time); none for an id that is not a number."""

@@ -44,6 +44,7 @@ def port_open(port: int) -> bool:
 class BotServer:
     rasa_url: str
     action_url: str
+    web_url: str  # the demo shop page with the chat widget
     log: Path
     database: Path
     conversations: Path  # the tracker store's SQLite file
@@ -104,12 +105,14 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
     workdir = tmp_path_factory.mktemp("e2e")
     database = workdir / "e2e.db"
     conversations = workdir / "conversations.db"
-    rasa_port, action_port = free_port(), free_port()
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{database}",
         "RASA_PORT": str(rasa_port),
         "ACTION_PORT": str(action_port),
+        "WEB_PORT": str(web_port),
+        "BOT_DEMO": "1",  # the page's demo sign-in switch
         "CORS_ORIGINS": "http://localhost:8000",
         "TRACKER_DB": str(conversations),
         "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
@@ -133,11 +136,15 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
             start_new_session=True,
         )
     server = BotServer(
-        f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", log, database,
-        conversations,
+        f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
+        f"http://127.0.0.1:{web_port}", log, database, conversations,
     )  # fmt: skip
     try:
-        _wait_until_up(process, [f"{server.rasa_url}/", f"{server.action_url}/health"], log)
+        _wait_until_up(
+            process,
+            [f"{server.rasa_url}/", f"{server.action_url}/health", f"{server.web_url}/api/health"],
+            log,
+        )
         yield server
     finally:
         process.send_signal(signal.SIGINT)  # what Ctrl-C does
@@ -147,4 +154,6 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
             os.killpg(process.pid, signal.SIGKILL)
             pytest.fail("servers did not stop within 60 s of Ctrl-C")
     assert code == 0, f"serve exited with {code} on Ctrl-C"
-    assert not port_open(rasa_port) and not port_open(action_port), "a server outlived Ctrl-C"
+    assert not any(
+        port_open(p) for p in (rasa_port, action_port, web_port)
+    ), "a server outlived Ctrl-C"

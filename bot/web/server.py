@@ -1,0 +1,164 @@
+"""The shop's demo page and chat widget on one port.
+
+- `GET /` the page, `GET /static/…` the widget (plain JS and CSS: no build step, no CDN);
+- `POST /api/chat` forwards a message to Rasa's REST channel, so the page talks to its own
+  origin only (no CORS) and Rasa need not face the browser;
+- `GET /api/health` says whether the bot answers (the widget shows a reconnect state if not);
+- `GET /demo/token?customer=zhangwei|lina` signs a demo sign-in token, only with BOT_DEMO=1
+  (`make run` sets it; production never does): 404 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.customer_tokens import issue_token
+from bot.store import StoreError, open_repository
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).with_name("static")
+MAX_BODY_BYTES = 16 * 1024
+UPSTREAM_TIMEOUT_S = 30
+# The demo page's sign-in switch: who each choice is, by the phone on their demo orders.
+DEMO_CUSTOMERS = {"zhangwei": ("张伟", "13800138000"), "lina": ("李娜", "13900139000")}
+# Scripts and styles come from this origin only: even if some text slipped into the page as
+# HTML, no inline script would run.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@dataclass(frozen=True)
+class WebOptions:
+    """Where the page listens and where the bot is."""
+
+    rasa_url: str
+    demo: bool
+    token_secret: str | None
+
+    @classmethod
+    def from_env(cls) -> WebOptions:
+        """RASA_URL (default http://127.0.0.1:$RASA_PORT), BOT_DEMO, CUSTOMER_TOKEN_SECRET."""
+        port = os.environ.get("RASA_PORT", "5005")
+        return cls(
+            rasa_url=os.environ.get("RASA_URL", f"http://127.0.0.1:{port}"),
+            demo=os.environ.get("BOT_DEMO") == "1",
+            token_secret=os.environ.get("CUSTOMER_TOKEN_SECRET") or None,
+        )
+
+
+OPTIONS = web.AppKey("options", WebOptions)
+SESSION = web.AppKey("session", aiohttp.ClientSession)
+
+
+@web.middleware
+async def _security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
+    response: web.StreamResponse = await handler(request)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+async def _page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html")
+
+
+async def _chat(request: web.Request) -> web.Response:
+    """Forward {sender, message, metadata} to Rasa; 503 if the bot does not answer."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="the body must be JSON") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="the body must be a JSON object")
+    forwarded = {k: body[k] for k in ("sender", "message", "metadata") if k in body}
+    options, session = request.app[OPTIONS], request.app[SESSION]
+    try:
+        async with session.post(
+            f"{options.rasa_url}/webhooks/rest/webhook", json=forwarded
+        ) as upstream:
+            if upstream.status == 400:  # the channel refused it: say why
+                raise web.HTTPBadRequest(text=await upstream.text())
+            upstream.raise_for_status()
+            return web.json_response(await upstream.json())
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        logger.warning("the bot did not answer: %s", type(exc).__name__)
+        raise web.HTTPServiceUnavailable(text="the bot is not reachable") from None
+
+
+async def _health(request: web.Request) -> web.Response:
+    options, session = request.app[OPTIONS], request.app[SESSION]
+    try:
+        async with session.get(f"{options.rasa_url}/") as upstream:
+            if upstream.status == 200:
+                return web.json_response({"bot": "up"})
+    except (aiohttp.ClientError, TimeoutError):
+        pass
+    return web.json_response({"bot": "down"}, status=503)
+
+
+async def _demo_token(request: web.Request) -> web.Response:
+    """A demo sign-in token for one of the demo customers (BOT_DEMO=1 only)."""
+    options = request.app[OPTIONS]
+    if not options.demo or not options.token_secret:
+        raise web.HTTPNotFound()
+    choice = request.query.get("customer", "")
+    if choice not in DEMO_CUSTOMERS:
+        raise web.HTTPBadRequest(text="customer must be one of: " + ", ".join(DEMO_CUSTOMERS))
+    name, phone = DEMO_CUSTOMERS[choice]
+    customer = _demo_customer_id(phone)
+    if customer is None:
+        raise web.HTTPServiceUnavailable(text="the demo customers are not in the store")
+    return web.json_response({"name": name, "token": issue_token(customer, options.token_secret)})
+
+
+def _demo_customer_id(phone: str) -> str | None:
+    try:
+        with open_repository() as repo:
+            return repo.customer_id_of_phone(phone)
+    except StoreError:
+        return None
+
+
+async def _client_session(app: web.Application) -> AsyncIterator[None]:
+    """One HTTP client for the page's calls to the bot, closed with the app."""
+    app[SESSION] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=UPSTREAM_TIMEOUT_S))
+    yield
+    await app[SESSION].close()
+
+
+def create_app(options: WebOptions) -> web.Application:
+    """The page's web application."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_security_headers])
+    app[OPTIONS] = options
+    app.cleanup_ctx.append(_client_session)
+    app.router.add_get("/", _page)
+    app.router.add_static("/static/", STATIC)
+    app.router.add_post("/api/chat", _chat)
+    app.router.add_get("/api/health", _health)
+    app.router.add_get("/demo/token", _demo_token)
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the page until stopped."""
+    parser = argparse.ArgumentParser(prog="python -m bot.web")
+    parser.add_argument("--host", default=os.environ.get("WEB_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s  %(message)s"
+    )
+    web.run_app(create_app(WebOptions.from_env()), host=args.host, port=args.port, print=None)
+    return 0

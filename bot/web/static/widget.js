@@ -1,0 +1,148 @@
+// The chat widget: talks to the page's own /api/chat, keeps the conversation across reloads,
+// renders every text with textContent (never as HTML), shows a reconnect state when the bot
+// is down. Plain JavaScript: nothing to build, nothing fetched from elsewhere.
+(() => {
+  "use strict";
+
+  const STORE_KEY = "aftersales-chat-v1";
+  const HEALTH_RETRY_MS = 3000;
+  const el = (id) => document.getElementById(id);
+  const panel = el("chat-panel");
+  const list = el("chat-messages");
+  const input = el("chat-input");
+  const typing = el("chat-typing");
+  const offline = el("chat-offline");
+
+  function randomId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function load() {
+    try {
+      const saved = JSON.parse(localStorage.getItem(STORE_KEY) || "{}");
+      if (saved && typeof saved === "object") return saved;
+    } catch (_) { /* a damaged entry starts a new chat */ }
+    return {};
+  }
+
+  // sender: this browser's conversation (random, so nobody can guess it);
+  // messages: what was said, for the reload; token: the demo sign-in, if any.
+  const state = Object.assign({ messages: [], open: false, token: null, signedInAs: "" }, load());
+  state.sender = state.sender || "web-" + randomId();
+  const save = () => localStorage.setItem(STORE_KEY, JSON.stringify(state));
+
+  function bubble(message) {
+    const item = document.createElement("li");
+    item.className = "chat-message " + message.from;
+    const text = document.createElement("div");
+    text.className = "bubble";
+    text.textContent = message.text; // never innerHTML: customer and bot text stay text
+    item.appendChild(text);
+    if (message.buttons && message.buttons.length) {
+      const row = document.createElement("div");
+      row.className = "chat-buttons";
+      for (const button of message.buttons) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.textContent = button.title;
+        b.addEventListener("click", () => send(button.payload, button.title));
+        row.appendChild(b);
+      }
+      item.appendChild(row);
+    }
+    list.appendChild(item);
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function add(message) {
+    state.messages.push(message);
+    save();
+    bubble(message);
+  }
+
+  function setOffline(down) {
+    offline.hidden = !down;
+    if (down) setTimeout(checkHealth, HEALTH_RETRY_MS);
+  }
+
+  async function checkHealth() {
+    try {
+      const reply = await fetch("/api/health", { cache: "no-store" });
+      setOffline(!reply.ok);
+    } catch (_) {
+      setOffline(true);
+    }
+  }
+
+  // `text` goes to the bot; `shown` is what the customer sees they said (a button's title).
+  async function send(text, shown) {
+    if (!text) return;
+    if (shown !== null) add({ from: "user", text: shown || text });
+    typing.hidden = false;
+    const metadata = state.token ? { customer_token: state.token } : {};
+    try {
+      const reply = await fetch("/api/chat", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ sender: state.sender, message: text, metadata }),
+      });
+      if (!reply.ok) throw new Error("status " + reply.status);
+      setOffline(false);
+      for (const answer of await reply.json()) {
+        if (answer.text || (answer.buttons && answer.buttons.length)) {
+          add({ from: "bot", text: answer.text || "", buttons: answer.buttons || [] });
+        }
+      }
+    } catch (_) {
+      setOffline(true);
+      add({ from: "bot", text: "消息没有发送成功，网络恢复后请再发一次。", buttons: [] });
+    } finally {
+      typing.hidden = true;
+    }
+  }
+
+  function openPanel(open) {
+    panel.hidden = !open;
+    state.open = open;
+    save();
+    if (open) {
+      input.focus();
+      if (!state.messages.length) send("/greet", null); // the greeting, with the four jobs
+    }
+  }
+
+  async function signInAs(who) {
+    state.signedInAs = who;
+    state.token = null;
+    if (who) {
+      const reply = await fetch("/demo/token?customer=" + encodeURIComponent(who));
+      if (reply.ok) state.token = (await reply.json()).token;
+    }
+    save();
+  }
+
+  async function offerDemoSignIn() {
+    const probe = await fetch("/demo/token?customer=zhangwei").catch(() => null);
+    if (!probe || !probe.ok) return; // not a demo server: no switch
+    const select = el("sign-in-as");
+    select.value = state.signedInAs || "";
+    select.addEventListener("change", () => signInAs(select.value));
+    el("sign-in").hidden = false;
+  }
+
+  el("chat-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    input.value = "";
+    send(text);
+  });
+  el("chat-launcher").addEventListener("click", () => openPanel(panel.hidden));
+  el("chat-close").addEventListener("click", () => openPanel(false));
+
+  state.messages.forEach(bubble);
+  if (state.open) openPanel(true);
+  offerDemoSignIn();
+})();

@@ -1,0 +1,65 @@
+"""The page's own server, without the bot: what it refuses, the demo route that production
+never has, the headers that keep injected text from running, and a down bot reported as 503."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.web.server import WebOptions, create_app
+
+NOBODY_LISTENS = "http://127.0.0.1:9"  # the discard port: connections are refused
+
+
+async def client_for(options: WebOptions) -> TestClient:
+    client = TestClient(TestServer(create_app(options)))
+    await client.start_server()
+    return client
+
+
+@pytest.fixture
+async def production() -> AsyncIterator[TestClient]:
+    client = await client_for(WebOptions(NOBODY_LISTENS, demo=False, token_secret="s" * 40))
+    yield client
+    await client.close()
+
+
+async def test_the_page_is_served_with_a_strict_content_policy(production: TestClient) -> None:
+    page = await production.get("/")
+    assert page.status == 200 and "在线客服" in await page.text()
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    script = await production.get("/static/widget.js")
+    assert script.status == 200 and "textContent" in await script.text()
+
+
+async def test_no_demo_tokens_outside_the_demo(production: TestClient) -> None:
+    assert (await production.get("/demo/token?customer=zhangwei")).status == 404
+
+
+@pytest.mark.parametrize("body", ["not json", "[1, 2]"])
+async def test_a_body_that_is_not_a_json_object_is_refused(
+    production: TestClient, body: str
+) -> None:
+    reply = await production.post("/api/chat", data=body)
+    assert reply.status == 400
+
+
+async def test_an_oversized_message_is_refused(production: TestClient) -> None:
+    reply = await production.post("/api/chat", json={"sender": "web-x", "message": "退" * 20_000})
+    assert reply.status == 413
+
+
+async def test_a_bot_that_does_not_answer_is_a_503_not_a_crash(production: TestClient) -> None:
+    reply = await production.post("/api/chat", json={"sender": "web-x", "message": "你好"})
+    assert reply.status == 503
+    assert (await production.get("/api/health")).status == 503
+
+
+async def test_the_demo_signs_only_its_own_customers() -> None:
+    client = await client_for(WebOptions(NOBODY_LISTENS, demo=True, token_secret="s" * 40))
+    try:
+        assert (await client.get("/demo/token?customer=someone")).status == 400
+    finally:
+        await client.close()
