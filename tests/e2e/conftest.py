@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,7 @@ from bot.config import PROJECT_ROOT
 
 STARTUP_TIMEOUT_S = 300  # the model takes ~45 s to load on 2 cores; CI machines may be slower
 TOKEN_SECRET = "e2e-sign-in-secret-" + "z" * 16  # what the shop's sign-in service would hold
+DINGTALK_SECRET = "e2e-dingtalk-app-secret"  # what DingTalk's developer console would show
 
 
 def texts(replies: list[dict]) -> str:
@@ -98,8 +102,46 @@ def _wait_until_up(process: subprocess.Popen, urls: list[str], log: Path) -> Non
     pytest.fail(f"servers not up after {STARTUP_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
 
 
+class FakePlatform(ThreadingHTTPServer):
+    """A messaging platform's API on 127.0.0.1 that records what the bot posts to it."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, dict]] = []
+        platform = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                platform.posts.append((self.path, json.loads(self.rfile.read(length) or b"{}")))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"errcode": 0}')
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
 @pytest.fixture(scope="session")
-def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
+def fake_platform() -> Iterator[FakePlatform]:
+    platform = FakePlatform()
+    thread = threading.Thread(target=platform.serve_forever, daemon=True)
+    thread.start()
+    yield platform
+    platform.shutdown()
+    platform.server_close()
+
+
+@pytest.fixture(scope="session")
+def bot_server(
+    tmp_path_factory: pytest.TempPathFactory, fake_platform: FakePlatform
+) -> Iterator[BotServer]:
     if not MODEL_PATH.exists():
         pytest.fail("no trained model: run 'make train' (make test trains before the e2e tests)")
     workdir = tmp_path_factory.mktemp("e2e")
@@ -113,6 +155,8 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
         "ACTION_PORT": str(action_port),
         "WEB_PORT": str(web_port),
         "BOT_DEMO": "1",  # the page's demo sign-in switch
+        "DINGTALK_APP_SECRET": DINGTALK_SECRET,
+        "DINGTALK_API_BASE": fake_platform.url,
         "CORS_ORIGINS": "http://localhost:8000",
         "TRACKER_DB": str(conversations),
         "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,

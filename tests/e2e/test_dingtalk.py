@@ -1,0 +1,87 @@
+"""The DingTalk robot callback against the real servers and a fake DingTalk on 127.0.0.1:
+a signed message gets the bot's reply through the session webhook (buttons as numbered
+options, and "1" chooses the first); a bad, stale, replayed or malformed request gets 4xx
+and nothing is posted."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+import requests
+
+from bot.channels.dingtalk import signature
+from tests.e2e.conftest import DINGTALK_SECRET, BotServer, FakePlatform
+
+pytestmark = pytest.mark.e2e
+
+
+def callback(platform: FakePlatform, text: str, changes: dict | None = None) -> dict:
+    """A text message as DingTalk delivers it, with a fresh message id."""
+    body = {
+        "msgtype": "text",
+        "text": {"content": text},
+        "msgId": uuid.uuid4().hex,
+        "senderStaffId": "staff-4711",
+        "sessionWebhook": f"{platform.url}/robot/sendBySession?session=abc",
+    }
+    return {**body, **(changes or {})}
+
+
+def post(server: BotServer, body: dict, stamp: str | None = None, sign: str | None = None) -> int:
+    stamp = stamp or str(int(time.time() * 1000))
+    headers = {"timestamp": stamp, "sign": sign or signature(stamp, DINGTALK_SECRET)}
+    reply = requests.post(
+        f"{server.rasa_url}/webhooks/dingtalk/webhook", json=body, headers=headers, timeout=60
+    )
+    return reply.status_code
+
+
+def replies(platform: FakePlatform, since: int) -> list[str]:
+    return [body["text"]["content"] for _, body in platform.posts[since:]]
+
+
+def test_a_signed_message_is_answered_through_the_session_webhook(
+    bot_server: BotServer, fake_platform: FakePlatform
+) -> None:
+    before = len(fake_platform.posts)
+    assert post(bot_server, callback(fake_platform, "你好")) == 200
+    [greeting] = replies(fake_platform, before)
+    assert "售后小助手" in greeting and "1. 退换货" in greeting
+    before = len(fake_platform.posts)
+    assert post(bot_server, callback(fake_platform, "1")) == 200  # option 1
+    assert "订单号" in replies(fake_platform, before)[0]
+
+
+@pytest.mark.parametrize("tamper", ["bad signature", "stale", "future", "not a number"])
+def test_an_unsigned_or_stale_request_is_refused_and_touches_nothing(
+    bot_server: BotServer, fake_platform: FakePlatform, tamper: str
+) -> None:
+    now = int(time.time() * 1000)
+    stamp = {"stale": now - 2 * 3600 * 1000, "future": now + 2 * 3600 * 1000}.get(tamper, now)
+    stamp_text = "yesterday" if tamper == "not a number" else str(stamp)
+    sign = "AAAA" if tamper == "bad signature" else signature(stamp_text, DINGTALK_SECRET)
+    before = len(fake_platform.posts)
+    status = post(bot_server, callback(fake_platform, "你好"), stamp_text, sign)
+    assert status == 401 and len(fake_platform.posts) == before
+
+
+def test_a_replayed_message_is_refused(bot_server: BotServer, fake_platform: FakePlatform) -> None:
+    body = callback(fake_platform, "你好")
+    assert post(bot_server, body) == 200
+    before = len(fake_platform.posts)
+    assert post(bot_server, body) == 409 and len(fake_platform.posts) == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"text": {"content": 42}}, {"senderStaffId": None, "senderId": None},
+     {"sessionWebhook": "http://attacker.example/steal"}, {"msgId": None}],
+)  # fmt: skip
+def test_a_malformed_message_or_foreign_reply_url_is_refused(
+    bot_server: BotServer, fake_platform: FakePlatform, body: dict
+) -> None:
+    before = len(fake_platform.posts)
+    status = post(bot_server, callback(fake_platform, "你好", body))
+    assert status == 400 and len(fake_platform.posts) == before
