@@ -31,7 +31,11 @@ async def test_the_page_is_served_with_a_strict_content_policy(production: TestC
     assert page.status == 200 and "在线客服" in await page.text()
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     script = await production.get("/static/widget.js")
-    assert script.status == 200 and "textContent" in await script.text()
+    source = await script.text()
+    assert script.status == 200
+    assert not any(sink in source for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML"))
+    refused = await production.get("/demo/token")
+    assert "frame-ancestors 'none'" in refused.headers["Content-Security-Policy"]  # errors too
 
 
 async def test_no_demo_tokens_outside_the_demo(production: TestClient) -> None:
@@ -46,20 +50,36 @@ async def test_a_body_that_is_not_a_json_object_is_refused(
     assert reply.status == 400
 
 
+WIDGET_SENDER = "web-0f8fad5b-d9cb-469f-a165-70867728950e"
+
+
 async def test_an_oversized_message_is_refused(production: TestClient) -> None:
-    reply = await production.post("/api/chat", json={"sender": "web-x", "message": "退" * 20_000})
-    assert reply.status == 413
+    body = {"sender": WIDGET_SENDER, "message": "退" * 20_000}
+    assert (await production.post("/api/chat", json=body)).status == 413
+
+
+@pytest.mark.parametrize("sender", ["me", "dingtalk:0123", "web-<script>", None])
+async def test_only_the_widgets_own_senders_are_forwarded(
+    production: TestClient, sender: object
+) -> None:
+    reply = await production.post("/api/chat", json={"sender": sender, "message": "你好"})
+    assert reply.status == 400
 
 
 async def test_a_bot_that_does_not_answer_is_a_503_not_a_crash(production: TestClient) -> None:
-    reply = await production.post("/api/chat", json={"sender": "web-x", "message": "你好"})
+    reply = await production.post("/api/chat", json={"sender": WIDGET_SENDER, "message": "你好"})
     assert reply.status == 503
     assert (await production.get("/api/health")).status == 503
 
 
-async def test_the_demo_signs_only_its_own_customers() -> None:
+async def test_the_demo_signs_only_its_own_customers_for_this_machine() -> None:
     client = await client_for(WebOptions(NOBODY_LISTENS, demo=True, token_secret="s" * 40))
     try:
         assert (await client.get("/demo/token?customer=someone")).status == 400
+        # A page served under another name (DNS rebinding, another host) gets nothing.
+        rebound = await client.get(
+            "/demo/token?customer=zhangwei", headers={"Host": "evil.example"}
+        )
+        assert rebound.status == 404
     finally:
         await client.close()

@@ -21,6 +21,8 @@ from sanic.request import Request
 # width of the store's conversation_id columns.
 SENDER_ID = re.compile(r"[A-Za-z0-9_.:@\-]{1,128}")
 RESERVED_SENDERS = frozenset({"default"})  # Rasa's shared fallback conversation
+# Conversations other channels own (verified platform users): not to be continued over REST.
+RESERVED_PREFIXES = ("dingtalk:",)
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -42,8 +44,8 @@ class CheckedRestInput(RestInput):
         sender = _body(req).get("sender")
         if not isinstance(sender, str) or not SENDER_ID.fullmatch(sender):
             raise InvalidUsage("'sender' must be 1-128 letters, digits or _ . : @ -")
-        if sender in RESERVED_SENDERS:
-            raise InvalidUsage(f"'sender' may not be {sender!r}")
+        if sender in RESERVED_SENDERS or sender.startswith(RESERVED_PREFIXES):
+            raise InvalidUsage("this 'sender' belongs to another channel")
         return sender
 
     def _extract_message(self, req: Request) -> str:

@@ -11,8 +11,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +30,18 @@ logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).with_name("static")
 MAX_BODY_BYTES = 16 * 1024
+WIDGET_SENDER = re.compile(r"web-[0-9a-f-]{32,36}")  # what widget.js makes: web-<uuid>
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "[::1]"})
 UPSTREAM_TIMEOUT_S = 30
 # The demo page's sign-in switch: who each choice is, by the phone on their demo orders.
 DEMO_CUSTOMERS = {"zhangwei": ("张伟", "13800138000"), "lina": ("李娜", "13900139000")}
 # Scripts and styles come from this origin only: even if some text slipped into the page as
 # HTML, no inline script would run.
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
@@ -60,12 +67,17 @@ class WebOptions:
 
 
 OPTIONS = web.AppKey("options", WebOptions)
+IN_FLIGHT = web.AppKey("in_flight", set)
 SESSION = web.AppKey("session", aiohttp.ClientSession)
 
 
 @web.middleware
 async def _security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
-    response: web.StreamResponse = await handler(request)
+    try:
+        response: web.StreamResponse = await handler(request)
+    except web.HTTPException as refusal:  # errors carry the headers too
+        refusal.headers.update(SECURITY_HEADERS)
+        raise
     response.headers.update(SECURITY_HEADERS)
     return response
 
@@ -83,6 +95,20 @@ async def _chat(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(text="the body must be a JSON object")
     forwarded = {k: body[k] for k in ("sender", "message", "metadata") if k in body}
+    sender = forwarded.get("sender")
+    if not isinstance(sender, str) or not WIDGET_SENDER.fullmatch(sender):
+        raise web.HTTPBadRequest(text="sender must be the widget's web-<uuid>")
+    busy: set[str] = request.app[IN_FLIGHT]
+    if sender in busy:  # one message at a time per chat: a flood cannot hold every connection
+        raise web.HTTPTooManyRequests(text="the previous message is still being answered")
+    busy.add(sender)
+    try:
+        return await _forward(request, forwarded)
+    finally:
+        busy.discard(sender)
+
+
+async def _forward(request: web.Request, forwarded: dict[str, Any]) -> web.Response:
     options, session = request.app[OPTIONS], request.app[SESSION]
     try:
         async with session.post(
@@ -109,15 +135,16 @@ async def _health(request: web.Request) -> web.Response:
 
 
 async def _demo_token(request: web.Request) -> web.Response:
-    """A demo sign-in token for one of the demo customers (BOT_DEMO=1 only)."""
+    """A demo sign-in token for one of the demo customers (BOT_DEMO=1 only, and only for a
+    page opened on this machine: a DNS-rebinding site or another host gets 404)."""
     options = request.app[OPTIONS]
-    if not options.demo or not options.token_secret:
+    if not options.demo or not options.token_secret or request.host.split(":")[0] not in LOOPBACK:
         raise web.HTTPNotFound()
     choice = request.query.get("customer", "")
     if choice not in DEMO_CUSTOMERS:
         raise web.HTTPBadRequest(text="customer must be one of: " + ", ".join(DEMO_CUSTOMERS))
     name, phone = DEMO_CUSTOMERS[choice]
-    customer = _demo_customer_id(phone)
+    customer = await asyncio.to_thread(_demo_customer_id, phone)
     if customer is None:
         raise web.HTTPServiceUnavailable(text="the demo customers are not in the store")
     return web.json_response({"name": name, "token": issue_token(customer, options.token_secret)})
@@ -142,6 +169,7 @@ def create_app(options: WebOptions) -> web.Application:
     """The page's web application."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_security_headers])
     app[OPTIONS] = options
+    app[IN_FLIGHT] = set()
     app.cleanup_ctx.append(_client_session)
     app.router.add_get("/", _page)
     app.router.add_static("/static/", STATIC)

@@ -17,14 +17,21 @@ from tests.e2e.conftest import DINGTALK_SECRET, BotServer, FakePlatform
 pytestmark = pytest.mark.e2e
 
 
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
 def callback(platform: FakePlatform, text: str, changes: dict | None = None) -> dict:
-    """A text message as DingTalk delivers it, with a fresh message id."""
+    """A one-to-one text message as DingTalk delivers it, with a fresh message id."""
     body = {
         "msgtype": "text",
         "text": {"content": text},
         "msgId": uuid.uuid4().hex,
+        "createAt": now_ms(),
+        "conversationType": "1",
         "senderStaffId": "staff-4711",
         "sessionWebhook": f"{platform.url}/robot/sendBySession?session=abc",
+        "sessionWebhookExpiredTime": now_ms() + 3600 * 1000,
     }
     return {**body, **(changes or {})}
 
@@ -74,14 +81,39 @@ def test_a_replayed_message_is_refused(bot_server: BotServer, fake_platform: Fak
     assert post(bot_server, body) == 409 and len(fake_platform.posts) == before
 
 
+def test_a_signature_cannot_carry_a_second_body(
+    bot_server: BotServer, fake_platform: FakePlatform
+) -> None:
+    stamp = str(now_ms())
+    sign = signature(stamp, DINGTALK_SECRET)
+    assert post(bot_server, callback(fake_platform, "你好"), stamp, sign) == 200
+    before = len(fake_platform.posts)
+    forged = callback(fake_platform, "查退款", {"senderStaffId": "someone-else"})
+    assert post(bot_server, forged, stamp, sign) == 409 and len(fake_platform.posts) == before
+
+
+def test_a_group_chat_is_asked_to_message_privately(
+    bot_server: BotServer, fake_platform: FakePlatform
+) -> None:
+    before = len(fake_platform.posts)
+    body = callback(fake_platform, "查一下202411020007的退款", {"conversationType": "2"})
+    assert post(bot_server, body) == 200
+    assert replies(fake_platform, before) == ["为了保护您的订单信息，请私聊我办理售后。"]
+
+
 @pytest.mark.parametrize(
     "body",
-    [{"text": {"content": 42}}, {"senderStaffId": None, "senderId": None},
-     {"sessionWebhook": "http://attacker.example/steal"}, {"msgId": None}],
+    [{"text": {"content": 42}}, {"text": "hi"}, {"senderStaffId": None, "senderId": None},
+     {"msgId": None}, {"createAt": 0},
+     {"sessionWebhook": "http://attacker.example/robot/sendBySession?session=abc"},
+     {"sessionWebhook": "http://127.0.0.1:1/robot/send?access_token=attacker"},
+     {"sessionWebhookExpiredTime": 1}],
 )  # fmt: skip
 def test_a_malformed_message_or_foreign_reply_url_is_refused(
     bot_server: BotServer, fake_platform: FakePlatform, body: dict
 ) -> None:
+    if "127.0.0.1:1" in str(body.get("sessionWebhook")):  # right host, wrong endpoint
+        body = {"sessionWebhook": f"{fake_platform.url}/robot/send?access_token=attacker"}
     before = len(fake_platform.posts)
     status = post(bot_server, callback(fake_platform, "你好", body))
     assert status == 400 and len(fake_platform.posts) == before

@@ -28,6 +28,7 @@ def post(server: BotServer, body: object) -> requests.Response:
     [{"message": "查一下202411020007的退款"},  # no sender: would share the conversation "default"
      {"sender": "", "message": "你好"},
      {"sender": "default", "message": "你好"},
+     {"sender": "dingtalk:0123abcd", "message": "你好"},  # a DingTalk user's conversation
      {"sender": "\ud800", "message": "你好"},  # once stopped both servers
      {"sender": "x" * 129, "message": "你好"},
      {"sender": ["a"], "message": "你好"},

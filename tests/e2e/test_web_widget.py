@@ -122,6 +122,17 @@ def test_text_that_looks_like_html_stays_text(page: Page, dialogs: list[str]) ->
     assert dialogs == []
 
 
+def test_bot_text_and_button_titles_that_look_like_html_stay_text(page: Page) -> None:
+    attack = "<img src=x onerror=document.title='pwned'>"
+    answer = [{"recipient_id": "x", "text": attack, "buttons": [{"title": attack, "payload": "1"}]}]
+    page.route("**/api/chat", lambda route: route.fulfill(json=answer))
+    open_chat(page)
+    assert page.locator(".chat-message.bot .bubble").last.text_content() == attack
+    assert page.locator(".chat-buttons button").last.text_content() == attack
+    assert page.locator("#chat-messages img").count() == 0
+    assert page.title() != "pwned"
+
+
 def test_the_widget_shows_when_the_bot_is_unreachable_and_when_it_is_back(page: Page) -> None:
     open_chat(page)
     page.route("**/api/**", lambda route: route.abort())

@@ -6,6 +6,10 @@
 
   const STORE_KEY = "aftersales-chat-v1";
   const HEALTH_RETRY_MS = 3000;
+  // Like the bot's own session: after 30 silent minutes a shared computer's next customer
+  // starts a new chat and does not inherit this one's proofs or transcript.
+  const IDLE_MS = 30 * 60 * 1000;
+  const MAX_MESSAGES = 200;
   const el = (id) => document.getElementById(id);
   const panel = el("chat-panel");
   const list = el("chat-messages");
@@ -28,18 +32,27 @@
     return {};
   }
 
-  // sender: this browser's conversation (random, so nobody can guess it);
-  // messages: what was said, for the reload; token: the demo sign-in, if any.
-  const state = Object.assign({ messages: [], open: false, token: null, signedInAs: "" }, load());
-  state.sender = state.sender || "web-" + randomId();
-  const save = () => localStorage.setItem(STORE_KEY, JSON.stringify(state));
+  // sender: this browser's conversation (random, so nobody can guess it); messages: what was
+  // said, for the reload; signedInAs: the demo sign-in. The token itself is never stored.
+  const state = Object.assign({ messages: [], open: false, signedInAs: "", lastActive: 0 }, load());
+  let token = null;
+  function newChat() {
+    state.sender = "web-" + randomId();
+    state.messages = [];
+    list.replaceChildren();
+  }
+  if (!state.sender || Date.now() - state.lastActive > IDLE_MS) newChat();
+  const save = () => {
+    state.lastActive = Date.now();
+    localStorage.setItem(STORE_KEY, JSON.stringify(state));
+  };
 
   function bubble(message) {
     const item = document.createElement("li");
     item.className = "chat-message " + message.from;
     const text = document.createElement("div");
     text.className = "bubble";
-    text.textContent = message.text; // never innerHTML: customer and bot text stay text
+    text.textContent = message.text; // text only, never parsed as HTML: customer and bot text stay text
     item.appendChild(text);
     if (message.buttons && message.buttons.length) {
       const row = document.createElement("div");
@@ -59,6 +72,7 @@
 
   function add(message) {
     state.messages.push(message);
+    state.messages = state.messages.slice(-MAX_MESSAGES);
     save();
     bubble(message);
   }
@@ -82,13 +96,17 @@
     if (!text) return;
     if (shown !== null) add({ from: "user", text: shown || text });
     typing.hidden = false;
-    const metadata = state.token ? { customer_token: state.token } : {};
+    const metadata = token ? { customer_token: token } : {};
     try {
       const reply = await fetch("/api/chat", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ sender: state.sender, message: text, metadata }),
       });
+      if (reply.status === 429) {
+        add({ from: "bot", text: "请稍等，上一条消息还在处理中。", buttons: [] });
+        return;
+      }
       if (!reply.ok) throw new Error("status " + reply.status);
       setOffline(false);
       for (const answer of await reply.json()) {
@@ -114,14 +132,20 @@
     }
   }
 
+  async function fetchToken(who) {
+    token = null;
+    if (!who) return;
+    const reply = await fetch("/demo/token?customer=" + encodeURIComponent(who));
+    if (reply.ok) token = (await reply.json()).token;
+  }
+
+  // Another person at the keyboard: a new chat, so nothing proved before carries over.
   async function signInAs(who) {
     state.signedInAs = who;
-    state.token = null;
-    if (who) {
-      const reply = await fetch("/demo/token?customer=" + encodeURIComponent(who));
-      if (reply.ok) state.token = (await reply.json()).token;
-    }
+    newChat();
     save();
+    await fetchToken(who);
+    if (!panel.hidden) send("/greet", null);
   }
 
   async function offerDemoSignIn() {
@@ -129,6 +153,7 @@
     if (!probe || !probe.ok) return; // not a demo server: no switch
     const select = el("sign-in-as");
     select.value = state.signedInAs || "";
+    await fetchToken(state.signedInAs);
     select.addEventListener("change", () => signInAs(select.value));
     el("sign-in").hidden = false;
   }
