@@ -17,10 +17,10 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lock lint types check-deps unit validate train rasa-test e2e eval-nlu test migrate seed run shell clean
+.PHONY: help setup lock lint types check-deps unit validate train rasa-test test-stories e2e eval-nlu test migrate seed run shell clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 # Rasa 3.6 runs on Python 3.10 only: find one (pyenv, then PATH) or say what to install.
 $(VENV)/.created:
@@ -95,6 +95,8 @@ train: $(MODEL) ## train the model if data, domain or config changed since the l
 rasa-test: $(MODEL) ## rasa test: conversation tests in tests/test_stories.yml
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \
 	  --fail-on-prediction-errors --out results
+
+test-stories: rasa-test ## the conversation tests of tests/test_stories.yml (same as rasa-test)
 
 e2e: $(MODEL) ## pytest -m e2e: real action + Rasa servers, conversations over HTTP
 	$(BIN)/pytest -m e2e
