@@ -224,6 +224,17 @@ class AfterSalesRepository:
 
     # --- returns, exchanges, refunds --------------------------------------------------------
 
+    def _refuse_second(
+        self, model: type[AfterSalesRequest] | type[RepairBooking], item: OrderItem,
+        statuses: tuple[str, ...],
+    ) -> None:  # fmt: skip
+        """Raise DuplicateRequest if the item already has a `model` row in one of `statuses`."""
+        found = self.session.execute(
+            select(model.public_id).where(model.item_id == item.id, model.status.in_(statuses))
+        ).first()
+        if found is not None:
+            raise DuplicateRequest(found.public_id)
+
     def open_request(
         self,
         order: Order,
@@ -243,14 +254,7 @@ class AfterSalesRepository:
             raise InvalidRequest(f"policy refused this request: {decision.code}")
         if item.order_id != order.id:
             raise InvalidRequest("item is not part of this order")
-        in_progress = self.session.execute(
-            select(AfterSalesRequest.public_id).where(
-                AfterSalesRequest.item_id == item.id,
-                AfterSalesRequest.status.in_(OPEN_REQUEST_STATUSES),
-            )
-        ).first()
-        if in_progress is not None:
-            raise DuplicateRequest(in_progress.public_id)
+        self._refuse_second(AfterSalesRequest, item, OPEN_REQUEST_STATUSES)
         request = AfterSalesRequest(
             public_id=next_public_id(self.session, kind, now.astimezone(self.tz).date()),
             order_id=order.id,
@@ -336,14 +340,7 @@ class AfterSalesRepository:
             raise InvalidRequest("an on-site repair needs an address, a contact phone and a slot")
         if contact_phone is not None and normalise_phone(contact_phone) is None:
             raise InvalidPhone("contact phone is not a mainland mobile number")
-        active = self.session.execute(
-            select(RepairBooking.public_id).where(
-                RepairBooking.item_id == item.id,
-                RepairBooking.status.in_(ACTIVE_BOOKING_STATUSES),
-            )
-        ).first()
-        if active is not None:
-            raise DuplicateRequest(active.public_id)
+        self._refuse_second(RepairBooking, item, ACTIVE_BOOKING_STATUSES)
         booking = RepairBooking(
             public_id=next_public_id(self.session, "repair", now.astimezone(self.tz).date()),
             order_id=order.id,
