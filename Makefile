@@ -47,15 +47,14 @@ $(VENV)/.installed: requirements.txt $(VENV)/.created
 	@touch $@
 
 # The browser test drives Debian's Chromium; CJK fonts make its screenshots show Chinese.
+# Without root (a laptop) this only warns: `make run` needs neither, the browser test says so.
 $(VENV)/.browser: $(VENV)/.created
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
 	  echo "installing Debian's chromium and fonts-noto-cjk for the browser test"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium fonts-noto-cjk >/dev/null || { \
-	    echo "error: install the Debian packages chromium and fonts-noto-cjk (as root)" >&2; \
-	    exit 1; }; \
-	fi
-	@touch $@
+	  if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-noto-cjk >/dev/null; then touch $@; else \
+	    echo "warning: could not install chromium and fonts-noto-cjk; the browser test needs them (apt-get as root)" >&2; fi; \
+	else touch $@; fi
 
 setup: $(VENV)/.installed $(VENV)/.browser ## create .venv with Python 3.10 and the pinned dependencies; Chromium for the browser test
 
