@@ -9,7 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from bot.cli.serve import ServeOptions, action_server_command, rasa_server_command
+from bot.cli.serve import ServeOptions, action_server_command, rasa_server_command, server_env
 from bot.config import PROJECT_ROOT
 
 RASA_ENTRY = [sys.executable, "-m", "bot.cli.rasa_entry"]
@@ -127,3 +127,12 @@ def test_the_rasa_entry_runs_rasas_command_line() -> None:
         timeout=120,
     )
     assert result.returncode == 0 and "Rasa Version" in result.stdout
+
+
+def test_each_run_gets_a_web_channel_key_unless_one_is_set() -> None:
+    options = ServeOptions.from_env()
+    first, second = server_env(options, {}), server_env(options, {})
+    assert len(first["WEB_CHANNEL_KEY"]) >= 32
+    assert first["WEB_CHANNEL_KEY"] != second["WEB_CHANNEL_KEY"]
+    shared = server_env(options, {"WEB_CHANNEL_KEY": "one-key-for-every-replica"})
+    assert shared["WEB_CHANNEL_KEY"] == "one-key-for-every-replica"

@@ -3,7 +3,8 @@
 DingTalk signs each callback: header `timestamp` (ms) and `sign` = base64(HMAC-SHA256(key=app
 secret, message=f"{timestamp}\\n{app secret}")). The signature covers the timestamp only, not the
 body, so a signed pair is accepted once, the body's `createAt` must be within a minute of it,
-and a message id is handled once: a request failing any of these gets 4xx and reaches nothing.
+and a message id is handled once (both remembered in the store, so every replica and a
+restart agree): a request failing any of these gets 4xx and reaches nothing.
 The reply goes back through the callback's unexpired `sessionWebhook`, and only to
 `/robot/sendBySession` on the configured platform host, so a message cannot make the bot post
 anywhere else. Group chats get a fixed "message me privately": order details are personal.
@@ -22,30 +23,34 @@ import hmac
 import logging
 import os
 import re
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.text_replies import as_plain_text, chosen_option
+from bot.channels.platform import (
+    GROUP_CHAT_REPLY,
+    duplicate_or_unavailable,
+    fresh,
+    keyed_conversation,
+    now_s,
+    refusal,
+    run_turn,
+)
+from bot.channels.text_replies import as_plain_text
 
 logger = logging.getLogger(__name__)
 
-MAX_CLOCK_SKEW_MS = 60 * 60 * 1000  # DingTalk's own limit for a signed callback
+CHANNEL = "dingtalk"
 MAX_CREATED_SKEW_MS = 60 * 1000  # the message was written when it was signed
 _TIMESTAMP = re.compile(r"[0-9]{13}")
 REPLY_PATH = "/robot/sendBySession"
 PRIVATE_CHAT = "1"
-GROUP_CHAT_REPLY = "为了保护您的订单信息，请私聊我办理售后。"
-FAILURE_REPLY = "抱歉，系统暂时出了点问题，请稍后再试，或回复“转人工”。"
-SEEN_MESSAGES = 10_000  # message ids remembered against replays
 REPLY_TIMEOUT_S = 10
 
 
@@ -61,14 +66,11 @@ class DingTalkInput(InputChannel):
     def __init__(self, secret: str | None, api_base: str) -> None:
         self.secret = secret
         self.api_base = api_base.rstrip("/")
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        # The numbered options last sent to each sender, so "2" can mean the second button.
-        self._options: OrderedDict[str, list[dict[str, str]]] = OrderedDict()
 
     @classmethod
     def name(cls) -> str:
         """/webhooks/dingtalk/webhook."""
-        return "dingtalk"
+        return CHANNEL
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> DingTalkInput:
@@ -83,21 +85,11 @@ class DingTalkInput(InputChannel):
         assert self.secret is not None
         stamp = request.headers.get("timestamp", "")
         sign = request.headers.get("sign", "")
-        if not _TIMESTAMP.fullmatch(stamp):
-            return None
-        if abs(time.time() * 1000 - int(stamp)) > MAX_CLOCK_SKEW_MS:
+        if not _TIMESTAMP.fullmatch(stamp) or not fresh(int(stamp) / 1000):
             return None
         expected = signature(stamp, self.secret).encode()
         given = sign.encode("utf-8", "surrogateescape")
         return stamp if hmac.compare_digest(given, expected) else None
-
-    def _first_time(self, message_id: str) -> bool:
-        if message_id in self._seen:
-            return False
-        self._seen[message_id] = None
-        while len(self._seen) > SEEN_MESSAGES:
-            self._seen.popitem(last=False)
-        return True
 
     def _reply_url(self, body: dict[str, Any]) -> str | None:
         """The session webhook, if it is DingTalk's reply endpoint and has not expired."""
@@ -107,23 +99,7 @@ class DingTalkInput(InputChannel):
         ours, theirs = urlsplit(self.api_base), urlsplit(url)
         if (theirs.scheme, theirs.netloc, theirs.path) != (ours.scheme, ours.netloc, REPLY_PATH):
             return None
-        return url if expires > time.time() * 1000 else None
-
-    def _conversation(self, sender: str) -> str:
-        """The conversation id of a DingTalk user, keyed with the app secret: nobody can
-        compute it from a staff id and continue the conversation through another channel."""
-        assert self.secret is not None
-        keyed = hmac.new(self.secret.encode(), sender.encode(), hashlib.sha256).hexdigest()
-        return f"dingtalk:{keyed[:40]}"
-
-    def _remember_options(self, sender: str, messages: list[dict[str, Any]]) -> None:
-        """The options of this turn only: a number answers the latest question."""
-        self._options.pop(sender, None)
-        buttons = [b for m in messages for b in (m.get("buttons") or [])]
-        if buttons:
-            self._options[sender] = buttons
-            while len(self._options) > SEEN_MESSAGES:
-                self._options.popitem(last=False)
+        return url if expires > now_s() * 1000 else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The callback route."""
@@ -132,36 +108,28 @@ class DingTalkInput(InputChannel):
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if self.secret is None:
-                return response.json({"error": "dingtalk is not configured"}, status=404)
+                return refusal(404, "dingtalk is not configured")
             stamp = self._verified(request)
             if stamp is None:
-                return response.json({"error": "bad or stale signature"}, status=401)
+                return refusal(401, "bad or stale signature")
             body = request.json if isinstance(request.json, dict) else {}
             message = _text_message(body, int(stamp))
             reply_url = self._reply_url(body)
             if message is None or reply_url is None:
-                return response.json({"error": "not a DingTalk text message"}, status=400)
+                return refusal(400, "not a DingTalk text message")
             text, sender, message_id = message
             # One signature, one message: the signature does not cover the body.
-            if not self._first_time(f"sign:{stamp}:{request.headers.get('sign')}"):
-                return response.json({"error": "signature already used"}, status=409)
-            if not self._first_time(f"msg:{message_id}"):
-                return response.json({"error": "already handled"}, status=409)
+            refused = await duplicate_or_unavailable(
+                CHANNEL, [f"sign:{stamp}:{request.headers.get('sign')}", f"msg:{message_id}"]
+            )
+            if refused is not None:
+                return refused
             if str(body.get("conversationType")) != PRIVATE_CHAT:
                 await asyncio.to_thread(_post_reply, reply_url, GROUP_CHAT_REPLY)
                 return response.json({})
-            conversation = self._conversation(sender)
-            text = chosen_option(text, self._options.get(conversation, []))
-            collector = CollectingOutputChannel()
-            try:
-                await on_new_message(
-                    UserMessage(text, collector, conversation, input_channel=self.name())
-                )
-            except Exception:  # the customer gets an apology, never silence
-                logger.exception("the bot failed on a DingTalk message")
-                collector.messages = [{"text": FAILURE_REPLY}]
-            self._remember_options(conversation, collector.messages)
-            reply = as_plain_text(collector.messages)
+            conversation = keyed_conversation(CHANNEL, self.secret, sender)
+            messages = await run_turn(request.app, on_new_message, text, conversation, CHANNEL)
+            reply = as_plain_text(messages)
             if reply:
                 await asyncio.to_thread(_post_reply, reply_url, reply)
             return response.json({})

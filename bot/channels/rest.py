@@ -17,15 +17,17 @@ from rasa.core.channels.rest import RestInput
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
+from bot.channels.platform import CONVERSATION_PREFIXES  # verified platform users' conversations
+from bot.identifiers import WIDGET_PREFIX  # the web widget's conversations (bot/channels/web.py)
+
 # Ids as platforms and widgets make them (UUIDs, open ids, e-mail-like ids); at most the
 # width of the store's conversation_id columns.
 SENDER_ID = re.compile(r"[A-Za-z0-9_.:@\-]{1,128}")
 RESERVED_SENDERS = frozenset({"default"})  # Rasa's shared fallback conversation
-# Conversations other channels own (verified platform users): not to be continued over REST.
-RESERVED_PREFIXES = ("dingtalk:",)
 
 
-def _body(request: Request) -> dict[str, Any]:
+def request_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object; 400 if the body is anything else."""
     body = request.json
     if not isinstance(body, dict):
         raise InvalidUsage("the body must be a JSON object")
@@ -41,15 +43,15 @@ class CheckedRestInput(RestInput):
         return "rest"
 
     async def _extract_sender(self, req: Request) -> str:
-        sender = _body(req).get("sender")
+        sender = request_body(req).get("sender")
         if not isinstance(sender, str) or not SENDER_ID.fullmatch(sender):
             raise InvalidUsage("'sender' must be 1-128 letters, digits or _ . : @ -")
-        if sender in RESERVED_SENDERS or sender.startswith(RESERVED_PREFIXES):
+        if sender in RESERVED_SENDERS or sender.startswith((*CONVERSATION_PREFIXES, WIDGET_PREFIX)):
             raise InvalidUsage("this 'sender' belongs to another channel")
         return sender
 
     def _extract_message(self, req: Request) -> str:
-        message = _body(req).get("message")
+        message = request_body(req).get("message")
         if not isinstance(message, str):
             raise InvalidUsage("'message' must be a string")
         return message
@@ -60,5 +62,5 @@ class CheckedRestInput(RestInput):
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         """The request's `metadata` object, or None if it is anything else."""
-        metadata = _body(request).get("metadata")
+        metadata = request_body(request).get("metadata")
         return metadata if isinstance(metadata, dict) else None

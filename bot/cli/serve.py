@@ -108,8 +108,12 @@ def web_server_command(options: ServeOptions) -> list[str]:
 
 def server_env(options: ServeOptions, environ: dict[str, str]) -> dict[str, str]:
     """The servers' environment. With BOT_DEMO=1 and no CUSTOMER_TOKEN_SECRET, a secret made
-    for this run lets the demo page sign its demo customers in; production sets neither."""
+    for this run lets the demo page sign its demo customers in; production sets neither.
+    Without WEB_CHANNEL_KEY, one made for this run lets the page's server (and only it) use
+    the bot's web channel; replicas behind a load balancer must share one set explicitly."""
     env = dict(environ, SANIC_HOST=options.action_host, RASA_PORT=str(options.rasa_port))
+    if not env.get("WEB_CHANNEL_KEY"):
+        env["WEB_CHANNEL_KEY"] = secrets.token_urlsafe(32)
     if env.get("BOT_DEMO") == "1" and not env.get("CUSTOMER_TOKEN_SECRET"):
         env["CUSTOMER_TOKEN_SECRET"] = secrets.token_urlsafe(32)
     return env

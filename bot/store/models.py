@@ -294,3 +294,17 @@ class OwnershipCheck(Base):
     proof_kind = Column(String(8), nullable=False)  # phone / last4 / token
     succeeded = Column(Boolean, nullable=False)
     created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
+
+
+class ChannelDelivery(Base):
+    """One callback a messaging platform delivered (a message or event id, or a signature
+    that covers no body), so a replay or re-delivery is handled once, whichever server
+    replica receives it and across restarts."""
+
+    __tablename__ = "channel_deliveries"
+    __table_args__ = (UniqueConstraint("channel", "delivery_key"),)
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(16), nullable=False)
+    delivery_key = Column(String(64), nullable=False)  # SHA-256 of the platform's id
+    received_at = Column(UtcDateTime, nullable=False, default=_utcnow, index=True)

@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.identifiers import normalise_last4, normalise_order_no, normalise_phone
@@ -41,6 +42,7 @@ from bot.store.errors import (
 from bot.store.ids import next_public_id
 from bot.store.models import (
     AfterSalesRequest,
+    ChannelDelivery,
     Complaint,
     Customer,
     HandoffRequest,
@@ -475,3 +477,25 @@ class AfterSalesRepository:
         rating.updated_at = now
         self.session.flush()
         return rating
+
+    # --- channel deliveries -------------------------------------------------------------------
+
+    def record_delivery(
+        self, channel: str, delivery_key: str, *, now: dt.datetime, forget_before: dt.datetime
+    ) -> bool:
+        """Remember one platform delivery; False if it was already recorded (a replay).
+
+        One atomic INSERT ... ON CONFLICT DO NOTHING, so two replicas receiving the same
+        delivery at once cannot both see it as new. Deliveries older than `forget_before`
+        are dropped: a signed request that old is refused as stale before it gets here.
+        """
+        self.session.execute(
+            delete(ChannelDelivery).where(ChannelDelivery.received_at < forget_before)
+        )
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        inserted = self.session.execute(
+            dialect.insert(ChannelDelivery.__table__)
+            .values(channel=channel, delivery_key=delivery_key, received_at=now)
+            .on_conflict_do_nothing(index_elements=["channel", "delivery_key"])
+        )
+        return bool(inserted.rowcount == 1)

@@ -1,8 +1,9 @@
 """The shop's demo page and chat widget on one port.
 
 - `GET /` the page, `GET /static/…` the widget (plain JS and CSS: no build step, no CDN);
-- `POST /api/chat` forwards a message to Rasa's REST channel, so the page talks to its own
-  origin only (no CORS) and Rasa need not face the browser;
+- `POST /api/chat` forwards a message to the bot's `web` channel with the key only this
+  server holds, so the page talks to its own origin only (no CORS), Rasa need not face the
+  browser, and the widget's conversations are recorded as channel `web`;
 - `GET /api/health` says whether the bot answers (the widget shows a reconnect state if not);
 - `GET /demo/token?customer=zhangwei|lina` signs a demo sign-in token, only with BOT_DEMO=1
   (`make run` sets it; production never does): 404 otherwise.
@@ -14,7 +15,6 @@ import argparse
 import asyncio
 import logging
 import os
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +24,14 @@ import aiohttp
 from aiohttp import web
 
 from bot.customer_tokens import issue_token
+from bot.identifiers import WIDGET_SENDER
 from bot.store import StoreError, open_repository
 
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).with_name("static")
 MAX_BODY_BYTES = 16 * 1024
-WIDGET_SENDER = re.compile(r"web-[0-9a-f-]{32,36}")  # what widget.js makes: web-<uuid>
+KEY_HEADER = "X-Web-Channel-Key"  # bot/channels/web.py checks it
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "[::1]"})
 UPSTREAM_TIMEOUT_S = 30
 # The demo page's sign-in switch: who each choice is, by the phone on their demo orders.
@@ -54,15 +55,18 @@ class WebOptions:
     rasa_url: str
     demo: bool
     token_secret: str | None
+    channel_key: str = ""  # WEB_CHANNEL_KEY: what the bot's web channel accepts from us
 
     @classmethod
     def from_env(cls) -> WebOptions:
-        """RASA_URL (default http://127.0.0.1:$RASA_PORT), BOT_DEMO, CUSTOMER_TOKEN_SECRET."""
+        """RASA_URL (default http://127.0.0.1:$RASA_PORT), BOT_DEMO, CUSTOMER_TOKEN_SECRET,
+        WEB_CHANNEL_KEY."""
         port = os.environ.get("RASA_PORT", "5005")
         return cls(
             rasa_url=os.environ.get("RASA_URL", f"http://127.0.0.1:{port}"),
             demo=os.environ.get("BOT_DEMO") == "1",
             token_secret=os.environ.get("CUSTOMER_TOKEN_SECRET") or None,
+            channel_key=os.environ.get("WEB_CHANNEL_KEY", ""),
         )
 
 
@@ -112,7 +116,9 @@ async def _forward(request: web.Request, forwarded: dict[str, Any]) -> web.Respo
     options, session = request.app[OPTIONS], request.app[SESSION]
     try:
         async with session.post(
-            f"{options.rasa_url}/webhooks/rest/webhook", json=forwarded
+            f"{options.rasa_url}/webhooks/web/webhook",
+            json=forwarded,
+            headers={KEY_HEADER: options.channel_key},
         ) as upstream:
             if upstream.status == 400:  # the channel refused it: say why
                 raise web.HTTPBadRequest(text=await upstream.text())
@@ -188,5 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s  %(message)s"
     )
-    web.run_app(create_app(WebOptions.from_env()), host=args.host, port=args.port, print=None)
+    options = WebOptions.from_env()
+    if not options.channel_key:
+        logger.error(
+            "WEB_CHANNEL_KEY is not set: start the page with 'make run' (python -m bot serve)"
+        )
+        return 1
+    web.run_app(create_app(options), host=args.host, port=args.port, print=None)
     return 0

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -25,6 +26,21 @@ from bot.config import PROJECT_ROOT
 STARTUP_TIMEOUT_S = 300  # the model takes ~45 s to load on 2 cores; CI machines may be slower
 TOKEN_SECRET = "e2e-sign-in-secret-" + "z" * 16  # what the shop's sign-in service would hold
 DINGTALK_SECRET = "e2e-dingtalk-app-secret"  # what DingTalk's developer console would show
+WEB_CHANNEL_KEY = "e2e-web-channel-key-" + "k" * 16  # shared by the page's server and Rasa
+# What Feishu's and WeCom's consoles would show for the apps the tests pretend to be.
+FEISHU = {
+    "FEISHU_APP_ID": "cli_e2e",
+    "FEISHU_APP_SECRET": "e2e-feishu-app-secret",
+    "FEISHU_VERIFICATION_TOKEN": "e2e-feishu-verification-token",
+    "FEISHU_ENCRYPT_KEY": "e2e-feishu-encrypt-key",
+}
+WECOM = {
+    "WECOM_CORP_ID": "ww-e2e-corp",
+    "WECOM_AGENT_ID": "1000002",
+    "WECOM_SECRET": "e2e-wecom-app-secret",
+    "WECOM_TOKEN": "e2eWeComToken",
+    "WECOM_ENCODING_AES_KEY": "e2eWeComEncodingAesKey0123456789abcdefghijk",
+}
 
 
 def texts(replies: list[dict]) -> str:
@@ -102,30 +118,87 @@ def _wait_until_up(process: subprocess.Popen, urls: list[str], log: Path) -> Non
     pytest.fail(f"servers not up after {STARTUP_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
 
 
+@dataclass(frozen=True)
+class Call:
+    """One request the bot made to the fake platform."""
+
+    method: str
+    path: str  # with the query string
+    body: dict
+    authorization: str | None
+    at: float  # time.monotonic() when it arrived
+
+
 class FakePlatform(ThreadingHTTPServer):
-    """A messaging platform's API on 127.0.0.1 that records what the bot posts to it."""
+    """The messaging platforms' APIs on 127.0.0.1 (DingTalk's session webhook, Feishu's and
+    WeCom's token and message-send endpoints), recording every call the bot makes."""
 
     def __init__(self) -> None:
-        self.posts: list[tuple[str, dict]] = []
+        self.posts: list[tuple[str, dict]] = []  # DingTalk replies (and every other POST)
+        self.calls: list[Call] = []
+        self.revoked: set[str] = set()  # tokens the send endpoints refuse, once each
+        self.tokens_issued = 0
         platform = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self._answer({})
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
-                platform.posts.append((self.path, json.loads(self.rfile.read(length) or b"{}")))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                platform.posts.append((self.path, body))
+                self._answer(body)
+
+            def _answer(self, body: dict) -> None:
+                auth = self.headers.get("Authorization")
+                platform.calls.append(Call(self.command, self.path, body, auth, time.monotonic()))
+                answer = platform.answer(self.path, auth)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
-                self.wfile.write(b'{"errcode": 0}')
+                self.wfile.write(json.dumps(answer).encode())
 
             def log_message(self, *_args: object) -> None:
                 pass
 
         super().__init__(("127.0.0.1", 0), Handler)
 
+    def answer(self, path: str, authorization: str | None) -> dict:
+        """What the real platform would answer (its documented success and error codes)."""
+        if path.startswith(("/open-apis/auth/", "/cgi-bin/gettoken")):
+            self.tokens_issued += 1
+            token = f"fake-token-{self.tokens_issued}"
+            if path.startswith("/cgi-bin/"):
+                return {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}
+            return {"code": 0, "msg": "ok", "tenant_access_token": token, "expire": 7200}
+        token = (authorization or "").removeprefix("Bearer ") or _query_token(path)
+        if token in self.revoked:
+            self.revoked.discard(token)
+            return {"code": 99991663} if path.startswith("/open-apis/") else {"errcode": 42001}
+        return {"code": 0, "msg": "success"} if path.startswith("/open-apis/") else {"errcode": 0}
+
+    def calls_to(self, prefix: str, since: int = 0) -> list[Call]:
+        """The calls since the `since`-th whose path starts with `prefix`."""
+        return [call for call in self.calls[since:] if call.path.startswith(prefix)]
+
+    def wait_for(self, prefix: str, since: int, count: int = 1) -> list[Call]:
+        """Wait (up to a minute) until `count` calls to `prefix` arrived after `since`."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            found = self.calls_to(prefix, since)
+            if len(found) >= count:
+                return found
+            time.sleep(0.1)
+        pytest.fail(f"no call to {prefix} within 60 s; calls: {self.calls[since:]}")
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+def _query_token(path: str) -> str:
+    return parse_qs(urlsplit(path).query).get("access_token", [""])[0]
 
 
 @pytest.fixture(scope="session")
@@ -155,8 +228,13 @@ def bot_server(
         "ACTION_PORT": str(action_port),
         "WEB_PORT": str(web_port),
         "BOT_DEMO": "1",  # the page's demo sign-in switch
+        "WEB_CHANNEL_KEY": WEB_CHANNEL_KEY,
         "DINGTALK_APP_SECRET": DINGTALK_SECRET,
         "DINGTALK_API_BASE": fake_platform.url,
+        **FEISHU,
+        "FEISHU_API_BASE": fake_platform.url,
+        **WECOM,
+        "WECOM_API_BASE": fake_platform.url,
         "CORS_ORIGINS": "http://localhost:8000",
         "TRACKER_DB": str(conversations),
         "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,

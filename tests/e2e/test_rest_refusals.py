@@ -1,5 +1,6 @@
 """The REST channel refuses what it cannot trust with 400, and keeps serving everyone else:
-a missing, shared, over-long or unencodable sender, a message that is not text."""
+a missing, shared, over-long or unencodable sender, another channel's conversation, a message
+that is not text. The web widget's channel takes messages only from the page's server."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 import pytest
 import requests
 
-from tests.e2e.conftest import BotServer, texts
+from tests.e2e.conftest import WEB_CHANNEL_KEY, BotServer, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -29,6 +30,9 @@ def post(server: BotServer, body: object) -> requests.Response:
      {"sender": "", "message": "你好"},
      {"sender": "default", "message": "你好"},
      {"sender": "dingtalk:0123abcd", "message": "你好"},  # a DingTalk user's conversation
+     {"sender": "feishu:0123abcd", "message": "你好"},
+     {"sender": "wecom:0123abcd", "message": "你好"},
+     {"sender": "web-0f8fad5b-d9cb-469f-a165-70867728950e", "message": "你好"},  # the widget's
      {"sender": "\ud800", "message": "你好"},  # once stopped both servers
      {"sender": "x" * 129, "message": "你好"},
      {"sender": ["a"], "message": "你好"},
@@ -53,3 +57,35 @@ def test_the_client_cannot_name_the_channel(bot_server: BotServer) -> None:
     body = {"sender": me, "message": "你好", "input_channel": "wecom"}
     assert post(bot_server, body).status_code == 200
     assert any('"input_channel": "rest"' in e for e in bot_server.stored_events(me))
+
+
+WIDGET_CHAT = "web-6f1c2a4e-8d3b-4c9a-9e7f-1a2b3c4d5e6f"
+
+
+@pytest.mark.parametrize(
+    ("key", "sender", "status"),
+    [(None, WIDGET_CHAT, 403), ("guess", WIDGET_CHAT, 403), (WEB_CHANNEL_KEY[:-1], WIDGET_CHAT, 403),
+     (WEB_CHANNEL_KEY, "e2e-not-a-widget", 400), (WEB_CHANNEL_KEY, "dingtalk:0123abcd", 400)],
+)  # fmt: skip
+def test_only_the_pages_server_may_post_as_the_widget(
+    bot_server: BotServer, key: str | None, sender: str, status: int
+) -> None:
+    headers = {"X-Web-Channel-Key": key} if key is not None else {}
+    reply = requests.post(
+        f"{bot_server.rasa_url}/webhooks/web/webhook",
+        json={"sender": sender, "message": "查一下202411020007的退款"},
+        headers=headers,
+        timeout=60,
+    )
+    assert reply.status_code == status
+    assert bot_server.stored_events(sender) == []
+
+
+def test_the_widgets_messages_are_recorded_as_the_web_channel(bot_server: BotServer) -> None:
+    reply = requests.post(
+        f"{bot_server.web_url}/api/chat",
+        json={"sender": WIDGET_CHAT, "message": "你好"},
+        timeout=60,
+    )
+    assert reply.status_code == 200 and "您好" in texts(reply.json())
+    assert any('"input_channel": "web"' in e for e in bot_server.stored_events(WIDGET_CHAT))

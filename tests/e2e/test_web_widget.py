@@ -93,8 +93,10 @@ def test_a_return_done_by_typing_and_clicking_is_rated_and_survives_a_reload(
     assert "建议" in click(page, "已解决")
     assert "感谢您的评价" in say(page, "跳过")
     sender = page.evaluate("JSON.parse(localStorage.getItem('aftersales-chat-v1')).sender")
-    rows = bot_server.rows("select overall, solved from ratings where conversation_id = ?", sender)
-    assert rows == [(5, 1)]
+    rows = bot_server.rows(
+        "select overall, solved, channel from ratings where conversation_id = ?", sender
+    )
+    assert rows == [(5, 1, "web")]
 
     shown = bot_messages(page)
     page.reload()

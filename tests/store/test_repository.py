@@ -341,3 +341,17 @@ def test_no_second_application_while_one_is_open(
             decision=decision, now=now,
         )  # fmt: skip
     assert raised.value.public_id == first.public_id
+
+
+def test_a_delivery_is_recorded_once_per_channel_and_forgotten_later(
+    repo: AfterSalesRepository, now: dt.datetime
+) -> None:
+    long_ago = now - dt.timedelta(days=3)
+    assert repo.record_delivery("feishu", "a" * 64, now=now, forget_before=long_ago)
+    assert not repo.record_delivery("feishu", "a" * 64, now=now, forget_before=long_ago)
+    assert repo.record_delivery("wecom", "a" * 64, now=now, forget_before=long_ago)
+    # Once the signature that carried it is too old to be accepted, the id may be forgotten.
+    later = now + dt.timedelta(days=3)
+    assert repo.record_delivery(
+        "feishu", "a" * 64, now=later, forget_before=later - dt.timedelta(days=2)
+    )

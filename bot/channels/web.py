@@ -1,0 +1,51 @@
+"""The shop page's chat widget: POST /webhooks/web/webhook, from our own web server only.
+
+The body is the REST channel's ({"sender", "message", "metadata"}); the difference is who may
+send it. The page's server (`bot/web`) is the only client: it proves it with the key both
+processes share (WEB_CHANNEL_KEY; `make run` makes one per run when none is set), so the
+widget's conversations are recorded as channel `web`, and nobody else can post into a
+widget's `web-<uuid>` conversation. Without a key the route answers 404.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from typing import Any
+
+from sanic.exceptions import Forbidden, InvalidUsage, NotFound
+from sanic.request import Request
+
+from bot.channels.rest import CheckedRestInput, request_body
+from bot.identifiers import WIDGET_SENDER
+
+KEY_HEADER = "X-Web-Channel-Key"
+
+
+class WebWidgetInput(CheckedRestInput):
+    """The widget's messages, forwarded by the page's server."""
+
+    def __init__(self, key: str | None) -> None:
+        super().__init__()
+        self.key = key
+
+    @classmethod
+    def name(cls) -> str:
+        """/webhooks/web/webhook."""
+        return "web"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WebWidgetInput:
+        """The key comes from the environment only, never from credentials.yml."""
+        return cls(os.environ.get("WEB_CHANNEL_KEY") or None)
+
+    async def _extract_sender(self, req: Request) -> str:
+        if self.key is None:
+            raise NotFound("the web channel is not configured")
+        given = req.headers.get(KEY_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, self.key.encode()):
+            raise Forbidden("only the shop page's server may use this channel")
+        sender = request_body(req).get("sender")
+        if not isinstance(sender, str) or not WIDGET_SENDER.fullmatch(sender):
+            raise InvalidUsage("'sender' must be the widget's web-<uuid>")
+        return sender
