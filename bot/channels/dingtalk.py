@@ -16,7 +16,6 @@ The customer is the platform's verified sender id, never anything in the message
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -33,10 +32,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.platform import (
+from bot.channels.messaging import (
+    API_TIMEOUT_S,
     GROUP_CHAT_REPLY,
+    call_api,
     duplicate_or_unavailable,
-    fresh,
+    fresh_stamp,
     keyed_conversation,
     now_s,
     refusal,
@@ -51,7 +52,6 @@ MAX_CREATED_SKEW_MS = 60 * 1000  # the message was written when it was signed
 _TIMESTAMP = re.compile(r"[0-9]{13}")
 REPLY_PATH = "/robot/sendBySession"
 PRIVATE_CHAT = "1"
-REPLY_TIMEOUT_S = 10
 
 
 def signature(timestamp: str, secret: str) -> str:
@@ -85,7 +85,7 @@ class DingTalkInput(InputChannel):
         assert self.secret is not None
         stamp = request.headers.get("timestamp", "")
         sign = request.headers.get("sign", "")
-        if not _TIMESTAMP.fullmatch(stamp) or not fresh(int(stamp) / 1000):
+        if not _TIMESTAMP.fullmatch(stamp) or not fresh_stamp(stamp, per_second=1000):
             return None
         expected = signature(stamp, self.secret).encode()
         given = sign.encode("utf-8", "surrogateescape")
@@ -125,13 +125,13 @@ class DingTalkInput(InputChannel):
             if refused is not None:
                 return refused
             if str(body.get("conversationType")) != PRIVATE_CHAT:
-                await asyncio.to_thread(_post_reply, reply_url, GROUP_CHAT_REPLY)
+                await call_api(_post_reply, reply_url, GROUP_CHAT_REPLY)
                 return response.json({})
             conversation = keyed_conversation(CHANNEL, self.secret, sender)
             messages = await run_turn(request.app, on_new_message, text, conversation, CHANNEL)
             reply = as_plain_text(messages)
             if reply:
-                await asyncio.to_thread(_post_reply, reply_url, reply)
+                await call_api(_post_reply, reply_url, reply)
             return response.json({})
 
         return hook
@@ -155,7 +155,7 @@ def _post_reply(url: str, text: str) -> None:
     """Send a reply; DingTalk answers 200 with errcode != 0 when it refuses one."""
     try:
         answer = requests.post(
-            url, json={"msgtype": "text", "text": {"content": text}}, timeout=REPLY_TIMEOUT_S
+            url, json={"msgtype": "text", "text": {"content": text}}, timeout=API_TIMEOUT_S
         )
         answer.raise_for_status()
         errcode = answer.json().get("errcode", 0)

@@ -1,17 +1,16 @@
 """飞书 (Feishu) bot, event subscription 2.0: POST /webhooks/feishu/webhook.
 
-Feishu is configured with an Encrypt Key, so every event arrives as {"encrypt": base64(iv +
-AES-256-CBC(key = SHA-256(encrypt key), PKCS#7))} and is signed: header X-Lark-Signature =
-hex SHA-256(X-Lark-Request-Timestamp + X-Lark-Request-Nonce + encrypt key + raw body). The
-signature covers the body, so it is checked before anything is decrypted; the decrypted
-event must carry the app's verification token and id, and its event id is handled once.
-The one unsigned request, the URL-verification challenge, is answered only when it decrypts
-and carries the token, and every failure on that path looks the same (no padding oracle).
+Feishu is configured with an Encrypt Key, so every event arrives encrypted and signed
+(`bot.channels.feishu_crypto`). The signature covers the body and is checked before anything
+is decrypted; the decrypted event must carry the app's verification token and id, and its
+event id is handled once. The one unsigned request, the URL-verification challenge, is
+answered only when it decrypts and carries the token, and every failure on that path looks
+the same (no padding oracle).
 
-Feishu wants an answer within 3 s, so the callback gets 200 at once and the bot replies
-through the IM API with a tenant access token reused until shortly before it expires.
-Buttons become an interactive card; a click arrives as a signed `card.action.trigger` event
-on the same URL. A bare "2" also chooses the second button.
+Feishu wants an answer within 3 s, so the callback is answered as soon as the event is
+recorded and the bot replies through the IM API with a tenant access token. Buttons become
+an interactive card; a click arrives as a signed `card.action.trigger` event on the same URL.
+A bare "2" also chooses the second button.
 
 Configured only from the environment: FEISHU_APP_ID, FEISHU_APP_SECRET,
 FEISHU_VERIFICATION_TOKEN, FEISHU_ENCRYPT_KEY (without all four the route answers 404: an
@@ -21,10 +20,6 @@ https://open.feishu.cn; tests point it at a fake platform).
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import binascii
-import hashlib
 import hmac
 import json
 import logging
@@ -33,22 +28,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from cryptography.hazmat.primitives import padding
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.platform import (
+from bot.channels.feishu_crypto import FeishuCryptoError, decrypt, signature
+from bot.channels.messaging import (
+    API_TIMEOUT_S,
     GROUP_CHAT_REPLY,
     TEXT_ONLY_REPLY,
     AccessToken,
     ConversationQueue,
     OnNewMessage,
+    call_api,
     callback_body,
-    duplicate_or_unavailable,
-    fresh,
+    fresh_stamp,
     keyed_conversation,
     refusal,
     run_turn,
@@ -61,44 +56,6 @@ CHANNEL = "feishu"
 TOKEN_PATH = "/open-apis/auth/v3/tenant_access_token/internal"
 SEND_PATH = "/open-apis/im/v1/messages"
 TOKEN_INVALID_CODES = frozenset({99991661, 99991663, 99991668})  # missing, invalid, expired
-REPLY_TIMEOUT_S = 10
-
-
-class FeishuCryptoError(ValueError):
-    """The payload is not something Feishu encrypted with our key."""
-
-
-def _aes_key(encrypt_key: str) -> bytes:
-    return hashlib.sha256(encrypt_key.encode()).digest()
-
-
-def encrypt(plain: str, encrypt_key: str) -> str:
-    """What Feishu sends in `encrypt` for `plain` (the fake platform in the tests uses it)."""
-    iv = os.urandom(16)
-    padder = padding.PKCS7(128).padder()
-    data = padder.update(plain.encode()) + padder.finalize()
-    encryptor = Cipher(algorithms.AES(_aes_key(encrypt_key)), modes.CBC(iv)).encryptor()
-    return base64.b64encode(iv + encryptor.update(data) + encryptor.finalize()).decode()
-
-
-def decrypt(encrypted: str, encrypt_key: str) -> str:
-    """The plain text of an `encrypt` field; raises FeishuCryptoError on anything else."""
-    try:
-        data = base64.b64decode(encrypted, validate=True)
-        if len(data) < 32 or len(data) % 16:
-            raise FeishuCryptoError("not whole AES blocks")
-        decryptor = Cipher(algorithms.AES(_aes_key(encrypt_key)), modes.CBC(data[:16])).decryptor()
-        unpadder = padding.PKCS7(128).unpadder()
-        plain = unpadder.update(decryptor.update(data[16:]) + decryptor.finalize())
-        return (plain + unpadder.finalize()).decode()
-    except (binascii.Error, ValueError) as exc:
-        raise FeishuCryptoError(type(exc).__name__) from exc
-
-
-def signature(timestamp: str, nonce: str, encrypt_key: str, body: bytes) -> str:
-    """X-Lark-Signature of a callback body."""
-    signed = (timestamp + nonce + encrypt_key).encode() + body
-    return hashlib.sha256(signed).hexdigest()
 
 
 def card(messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -172,7 +129,7 @@ class FeishuInput(InputChannel):
         return cls(FeishuSettings.from_env())
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        """The event route."""
+        """The event route; accepted turns finish before the server stops."""
         hook = Blueprint("feishu_webhook", __name__)
 
         @hook.route("/webhook", methods=["POST"])
@@ -180,6 +137,10 @@ class FeishuInput(InputChannel):
             if self.settings is None:
                 return refusal(404, "feishu is not configured")
             return await self._receive(request, on_new_message)
+
+        @hook.listener("before_server_stop")
+        async def finish_turns(_app: Sanic, _loop: object) -> None:
+            await self.queue.drain()
 
         return hook
 
@@ -189,10 +150,12 @@ class FeishuInput(InputChannel):
         if body is None:
             return refusal(413, "too large")
         if "X-Lark-Signature" not in request.headers:
-            return self._challenge(body)
+            return self._challenge(self._decrypted(body))
         if not self._signed(request, body):
             return refusal(401, "bad or stale signature")
         event = self._decrypted(body) or {}
+        if event.get("type") == "url_verification":  # should Feishu ever sign the challenge
+            return self._challenge(event)
         header, payload = event.get("header"), event.get("event")
         if event.get("schema") != "2.0" or not isinstance(header, dict):
             return refusal(400, "not a Feishu 2.0 event")
@@ -201,25 +164,25 @@ class FeishuInput(InputChannel):
         event_id = header.get("event_id")
         try:
             incoming = _incoming(header.get("event_type"), payload)
-        except ValueError:
+        except (ValueError, RecursionError):
             return refusal(400, "malformed event")
         if not isinstance(event_id, str) or not event_id:
             return refusal(400, "no event id")
         if incoming is None:  # another subscribed event, or a bot's own message
             return response.json({})
-        refused = await duplicate_or_unavailable(CHANNEL, [f"event:{event_id}"])
-        if refused is not None:
-            return refused
         conversation = keyed_conversation(CHANNEL, self.settings.app_secret, incoming.open_id)
         app = request.app
-        self.queue.submit(conversation, lambda: self._answer(app, on_new_message, incoming))
-        return response.json({})
 
-    def _challenge(self, body: bytes) -> HTTPResponse:
-        """Feishu's unsigned URL verification: the challenge back if it decrypts and carries
+        async def answer() -> None:
+            await self._answer(app, on_new_message, incoming, conversation)
+
+        refused = await self.queue.submit_once(conversation, CHANNEL, [f"event:{event_id}"], answer)
+        return refused or response.json({})
+
+    def _challenge(self, event: dict[str, Any] | None) -> HTTPResponse:
+        """Feishu's URL verification: the challenge back if the request decrypted and carries
         the token; one and the same refusal for every other request."""
         assert self.settings is not None
-        event = self._decrypted(body)
         token = event.get("token") if event else None
         if (
             event is not None
@@ -235,7 +198,7 @@ class FeishuInput(InputChannel):
         assert self.settings is not None
         stamp = request.headers.get("X-Lark-Request-Timestamp", "")
         nonce = request.headers.get("X-Lark-Request-Nonce", "")
-        if not stamp.isascii() or not stamp.isdigit() or not fresh(int(stamp)):
+        if not fresh_stamp(stamp):
             return False
         expected = signature(stamp, nonce, self.settings.encrypt_key, body)
         given = request.headers.get("X-Lark-Signature", "")
@@ -249,41 +212,37 @@ class FeishuInput(InputChannel):
             if not isinstance(outer, dict) or not isinstance(outer.get("encrypt"), str):
                 return None
             inner = json.loads(decrypt(outer["encrypt"], self.settings.encrypt_key))
-        except (ValueError, FeishuCryptoError):
+        except (ValueError, RecursionError, FeishuCryptoError):  # RecursionError: [[[[…
             return None
         return inner if isinstance(inner, dict) else None
 
     def _ours(self, header: dict[str, Any]) -> bool:
         """Does the event carry this app's verification token and id?"""
         assert self.settings is not None
-        token, app_id = header.get("token"), header.get("app_id")
+        token = header.get("token")
         return (
             isinstance(token, str)
             and hmac.compare_digest(token.encode(), self.settings.verification_token.encode())
-            and app_id in (None, self.settings.app_id)
+            and header.get("app_id") == self.settings.app_id
         )
 
-    async def _answer(self, app: Sanic, on_new_message: OnNewMessage, incoming: Incoming) -> None:
+    async def _answer(
+        self, app: Sanic, on_new_message: OnNewMessage, incoming: Incoming, conversation: str
+    ) -> None:
         """Run the customer's turn and send the bot's replies."""
-        assert self.settings is not None
         if incoming.group_chat_id is not None:
-            content = {"text": GROUP_CHAT_REPLY}
-            await asyncio.to_thread(self._send, "chat_id", incoming.group_chat_id, "text", content)
+            await self._send("chat_id", incoming.group_chat_id, "text", {"text": GROUP_CHAT_REPLY})
             return
         if incoming.text is None:
-            content = {"text": TEXT_ONLY_REPLY}
-            await asyncio.to_thread(self._send, "open_id", incoming.open_id, "text", content)
+            await self._send("open_id", incoming.open_id, "text", {"text": TEXT_ONLY_REPLY})
             return
-        conversation = keyed_conversation(CHANNEL, self.settings.app_secret, incoming.open_id)
         messages = await run_turn(
             app, on_new_message, incoming.text, conversation, CHANNEL, typed=not incoming.clicked
         )
         if any(m.get("buttons") for m in messages):
-            kind, content = "interactive", card(messages)
-        else:
-            kind, content = "text", {"text": as_plain_text(messages)}
-        if messages:
-            await asyncio.to_thread(self._send, "open_id", incoming.open_id, kind, content)
+            await self._send("open_id", incoming.open_id, "interactive", card(messages))
+        elif text := as_plain_text(messages):
+            await self._send("open_id", incoming.open_id, "text", {"text": text})
 
     def _fetch_token(self) -> tuple[str, int]:
         """A new tenant access token and its lifetime in seconds."""
@@ -291,7 +250,7 @@ class FeishuInput(InputChannel):
         answer = requests.post(
             self.settings.api_base + TOKEN_PATH,
             json={"app_id": self.settings.app_id, "app_secret": self.settings.app_secret},
-            timeout=REPLY_TIMEOUT_S,
+            timeout=API_TIMEOUT_S,
         )
         answer.raise_for_status()
         found = answer.json()
@@ -299,46 +258,36 @@ class FeishuInput(InputChannel):
             raise requests.RequestException(f"token refused: code {found.get('code')}")
         return found["tenant_access_token"], int(found.get("expire", 0))
 
-    def _send(self, id_type: str, receive_id: str, kind: str, content: dict[str, Any]) -> None:
-        """Send one message; a rejected token is fetched anew once."""
+    async def _send(
+        self, id_type: str, receive_id: str, kind: str, content: dict[str, Any]
+    ) -> None:
+        """Send one message to a user (open_id) or a group (chat_id)."""
         assert self.settings is not None
-        for _attempt in range(2):
-            try:
-                token = self.token.get()
-                answer = requests.post(
-                    f"{self.settings.api_base}{SEND_PATH}?receive_id_type={id_type}",
-                    headers={"Authorization": f"Bearer {token}"},
-                    json={
-                        "receive_id": receive_id,
-                        "msg_type": kind,
-                        "content": json.dumps(content, ensure_ascii=False),
-                    },
-                    timeout=REPLY_TIMEOUT_S,
-                )
-                code = answer.json().get("code")
-            except (requests.RequestException, ValueError) as exc:
-                logger.error("Feishu did not take the reply: %s", type(exc).__name__)
-                return
-            if code in TOKEN_INVALID_CODES:
-                self.token.forget(token)
-                continue
-            if code != 0:
-                logger.error("Feishu refused the reply: code %s", code)
-            return
-        logger.error("Feishu refused a fresh tenant access token")
+        url = f"{self.settings.api_base}{SEND_PATH}?receive_id_type={id_type}"
+        message = {
+            "receive_id": receive_id,
+            "msg_type": kind,
+            "content": json.dumps(content, ensure_ascii=False),
+        }
+
+        def attempt(token: str) -> object:
+            headers = {"Authorization": f"Bearer {token}"}
+            answer = requests.post(url, headers=headers, json=message, timeout=API_TIMEOUT_S)
+            return answer.json().get("code")
+
+        await call_api(self.token.send, "Feishu", attempt, TOKEN_INVALID_CODES)
 
 
 def _incoming(event_type: object, event: object) -> Incoming | None:
     """What a message or card-click event asks; None for events the bot does not handle
     (other types, messages from bots). Raises ValueError when a field is missing or wrong."""
+    if event_type not in ("card.action.trigger", "im.message.receive_v1"):
+        return None
     if not isinstance(event, dict):
         raise ValueError("no event")
     if event_type == "card.action.trigger":
         open_id = _field(event, "operator", "open_id")
-        payload = _field(event, "action", "value", "payload")
-        return Incoming(open_id, payload, clicked=True)
-    if event_type != "im.message.receive_v1":
-        return None
+        return Incoming(open_id, _field(event, "action", "value", "payload"), clicked=True)
     if _field(event, "sender", "sender_type") != "user":
         return None
     open_id = _field(event, "sender", "sender_id", "open_id")
@@ -347,13 +296,29 @@ def _incoming(event_type: object, event: object) -> Incoming | None:
         return Incoming(open_id, None, _field(event, "message", "chat_id"))
     if chat_type != "p2p":
         raise ValueError("unknown chat type")
-    if _field(event, "message", "message_type") != "text":
+    kind = _field(event, "message", "message_type")
+    if kind not in ("text", "post"):
         return Incoming(open_id, None)
     content = json.loads(_field(event, "message", "content"))
+    if kind == "post":  # a post of pictures only has no words: asked for text
+        return Incoming(open_id, _text_of_post(content))
     text = content.get("text") if isinstance(content, dict) else None
     if not isinstance(text, str):
         raise ValueError("a text message without text")
     return Incoming(open_id, text)
+
+
+def _text_of_post(content: object) -> str | None:
+    """The words of a rich-text post (what customers paste): its title and text runs."""
+    if not isinstance(content, dict) or not isinstance(content.get("content"), list):
+        return None
+    lines = [str(content["title"])] if content.get("title") else []
+    for paragraph in content["content"]:
+        runs = paragraph if isinstance(paragraph, list) else []
+        words = [r["text"] for r in runs if isinstance(r, dict) and isinstance(r.get("text"), str)]
+        if words:
+            lines.append("".join(words))
+    return "\n".join(lines) or None
 
 
 def _field(data: dict[str, Any], *path: str) -> str:

@@ -17,7 +17,7 @@ from rasa.core.channels.rest import RestInput
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
-from bot.channels.platform import CONVERSATION_PREFIXES  # verified platform users' conversations
+from bot.channels.messaging import CONVERSATION_PREFIXES  # verified platform users' conversations
 from bot.identifiers import WIDGET_PREFIX  # the web widget's conversations (bot/channels/web.py)
 
 # Ids as platforms and widgets make them (UUIDs, open ids, e-mail-like ids); at most the

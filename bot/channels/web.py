@@ -3,8 +3,9 @@
 The body is the REST channel's ({"sender", "message", "metadata"}); the difference is who may
 send it. The page's server (`bot/web`) is the only client: it proves it with the key both
 processes share (WEB_CHANNEL_KEY; `make run` makes one per run when none is set), so the
-widget's conversations are recorded as channel `web`, and nobody else can post into a
-widget's `web-<uuid>` conversation. Without a key the route answers 404.
+widget's conversations are recorded as channel `web`. A widget's `web-<uuid>` conversation
+can be reached only through the page (and the REST channel refuses such senders): whoever
+knows the random id is the browser that made it. Without a key the route answers 404.
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ from sanic.exceptions import Forbidden, InvalidUsage, NotFound
 from sanic.request import Request
 
 from bot.channels.rest import CheckedRestInput, request_body
-from bot.identifiers import WIDGET_SENDER
-
-KEY_HEADER = "X-Web-Channel-Key"
+from bot.identifiers import WIDGET_KEY_HEADER, WIDGET_SENDER
 
 
 class WebWidgetInput(CheckedRestInput):
@@ -42,7 +41,7 @@ class WebWidgetInput(CheckedRestInput):
     async def _extract_sender(self, req: Request) -> str:
         if self.key is None:
             raise NotFound("the web channel is not configured")
-        given = req.headers.get(KEY_HEADER, "").encode("utf-8", "surrogateescape")
+        given = req.headers.get(WIDGET_KEY_HEADER, "").encode("utf-8", "surrogateescape")
         if not hmac.compare_digest(given, self.key.encode()):
             raise Forbidden("only the shop page's server may use this channel")
         sender = request_body(req).get("sender")

@@ -6,8 +6,8 @@ query: the signature is checked first, a stale timestamp is refused, the payload
 decrypt for this corp id and app, and a message id is handled once (kept in the store).
 Crypto: `bot.channels.wecom_crypto`; untrusted XML is parsed with defusedxml.
 
-WeCom waits at most 5 s for the callback's answer, so the answer is an immediate empty 200
-and the bot's reply goes out through the message-send API with an access token reused until
+WeCom waits at most 5 s for the callback's answer, so the answer is an empty 200 as soon as
+the message is recorded, and the bot's reply goes out through the message-send API with an access token reused until
 shortly before it expires. WeCom app messages have no buttons here: they become numbered
 options, and a bare "2" chooses the second.
 
@@ -18,7 +18,6 @@ WECOM_API_BASE (default https://qyapi.weixin.qq.com; tests point it at a fake pl
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 import os
@@ -34,14 +33,15 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.platform import (
+from bot.channels.messaging import (
+    API_TIMEOUT_S,
     TEXT_ONLY_REPLY,
     AccessToken,
     ConversationQueue,
     OnNewMessage,
+    call_api,
     callback_body,
-    duplicate_or_unavailable,
-    fresh,
+    fresh_stamp,
     keyed_conversation,
     refusal,
     run_turn,
@@ -55,7 +55,6 @@ CHANNEL = "wecom"
 TOKEN_PATH = "/cgi-bin/gettoken"
 SEND_PATH = "/cgi-bin/message/send"
 TOKEN_INVALID_CODES = frozenset({40001, 40014, 42001})  # invalid credential, invalid, expired
-REPLY_TIMEOUT_S = 10
 
 
 @dataclass(frozen=True)
@@ -109,14 +108,15 @@ class WeComInput(InputChannel):
         return cls(WeComSettings.from_env())
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        """The URL check (GET) and the message callback (POST)."""
+        """The URL check (GET) and the message callback (POST); accepted turns finish before
+        the server stops."""
         hook = Blueprint("wecom_webhook", __name__)
 
         @hook.route("/webhook", methods=["GET"])
         async def verify_url(request: Request) -> HTTPResponse:
             if self.settings is None:
                 return refusal(404, "wecom is not configured")
-            echo = self._opened(request, request.args.get("echostr", ""))
+            echo = self._verified_plaintext(request, request.args.get("echostr", ""))
             if echo is None:
                 return refusal(401, "bad signature")
             return response.text(echo)
@@ -127,16 +127,20 @@ class WeComInput(InputChannel):
                 return refusal(404, "wecom is not configured")
             return await self._receive(request, on_new_message)
 
+        @hook.listener("before_server_stop")
+        async def finish_turns(_app: Sanic, _loop: object) -> None:
+            await self.queue.drain()
+
         return hook
 
-    def _opened(self, request: Request, encrypted: str) -> str | None:
+    def _verified_plaintext(self, request: Request, encrypted: str) -> str | None:
         """The plain text of `encrypted` if the request's signature covers it, its timestamp
         is fresh and it was encrypted for this corp; else None."""
         assert self.settings is not None
         stamp = request.args.get("timestamp", "")
         nonce = request.args.get("nonce", "")
         given = request.args.get("msg_signature", "")
-        if not stamp.isascii() or not stamp.isdigit() or not fresh(int(stamp)) or not encrypted:
+        if not fresh_stamp(stamp) or not encrypted:
             return None
         expected = signature(self.settings.token, stamp, nonce, encrypted)
         if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode()):
@@ -156,7 +160,7 @@ class WeComInput(InputChannel):
         encrypted = envelope.findtext("Encrypt") if envelope is not None else None
         if not encrypted:
             return refusal(400, "not a WeCom callback")
-        plain = self._opened(request, encrypted)
+        plain = self._verified_plaintext(request, encrypted)
         if plain is None:
             return refusal(401, "bad or stale signature")
         message = _xml(plain.encode())
@@ -168,18 +172,16 @@ class WeComInput(InputChannel):
         message_id, text = message.findtext("MsgId"), message.findtext("Content")
         if not user or not message_id or (kind == "text" and text is None):
             return refusal(400, "malformed message")
-        refused = await duplicate_or_unavailable(CHANNEL, [f"msg:{message_id}"])
-        if refused is not None:
-            return refused
         conversation = keyed_conversation(
             CHANNEL, self.settings.secret, f"{self.settings.corp_id}:{user}"
         )
-        app = request.app
-        readable = text if kind == "text" else None
-        self.queue.submit(
-            conversation, lambda: self._answer(app, on_new_message, user, conversation, readable)
-        )
-        return response.text("")  # an empty answer: the reply follows through the API
+        app, readable = request.app, text if kind == "text" else None
+
+        async def answer() -> None:
+            await self._answer(app, on_new_message, user, conversation, readable)
+
+        refused = await self.queue.submit_once(conversation, CHANNEL, [f"msg:{message_id}"], answer)
+        return refused or response.text("")  # an empty answer: the reply follows via the API
 
     async def _answer(
         self,
@@ -195,7 +197,7 @@ class WeComInput(InputChannel):
         else:
             reply = as_plain_text(await run_turn(app, on_new_message, text, conversation, CHANNEL))
         if reply:
-            await asyncio.to_thread(self._send, user, reply)
+            await self._send(user, reply)
 
     def _fetch_token(self) -> tuple[str, int]:
         """A new access token and its lifetime in seconds."""
@@ -203,7 +205,7 @@ class WeComInput(InputChannel):
         answer = requests.get(
             self.settings.api_base + TOKEN_PATH,
             params={"corpid": self.settings.corp_id, "corpsecret": self.settings.secret},
-            timeout=REPLY_TIMEOUT_S,
+            timeout=API_TIMEOUT_S,
         )
         answer.raise_for_status()
         found = answer.json()
@@ -211,34 +213,24 @@ class WeComInput(InputChannel):
             raise requests.RequestException(f"token refused: errcode {found.get('errcode')}")
         return found["access_token"], int(found.get("expires_in", 0))
 
-    def _send(self, user: str, text: str) -> None:
-        """Send one text message; a rejected token is fetched anew once."""
+    async def _send(self, user: str, text: str) -> None:
+        """Send one text message to a member of the corp."""
         assert self.settings is not None
-        for _attempt in range(2):
-            try:
-                token = self.token.get()
-                answer = requests.post(
-                    self.settings.api_base + SEND_PATH,
-                    params={"access_token": token},
-                    json={
-                        "touser": user,
-                        "msgtype": "text",
-                        "agentid": int(self.settings.agent_id),
-                        "text": {"content": text},
-                    },
-                    timeout=REPLY_TIMEOUT_S,
-                )
-                code = answer.json().get("errcode")
-            except (requests.RequestException, ValueError) as exc:
-                logger.error("WeCom did not take the reply: %s", type(exc).__name__)
-                return
-            if code in TOKEN_INVALID_CODES:
-                self.token.forget(token)
-                continue
-            if code != 0:
-                logger.error("WeCom refused the reply: errcode %s", code)
-            return
-        logger.error("WeCom refused a fresh access token")
+        url = self.settings.api_base + SEND_PATH
+        message = {
+            "touser": user,
+            "msgtype": "text",
+            "agentid": int(self.settings.agent_id),
+            "text": {"content": text},
+        }
+
+        def attempt(token: str) -> object:
+            answer = requests.post(
+                url, params={"access_token": token}, json=message, timeout=API_TIMEOUT_S
+            )
+            return answer.json().get("errcode")
+
+        await call_api(self.token.send, "WeCom", attempt, TOKEN_INVALID_CODES)
 
 
 def _xml(data: bytes) -> Element | None:

@@ -87,7 +87,7 @@ def action_server_command(options: ServeOptions) -> list[str]:
 
 
 def rasa_server_command(options: ServeOptions, endpoints: Path, shell: bool) -> list[str]:
-    """The command line of the Rasa server (REST + socket.io) or of `rasa shell`."""
+    """The command line of the Rasa server (the channels of credentials.yml) or of `rasa shell`."""
     common = ["--model", str(MODEL_PATH), "--endpoints", str(endpoints)]
     if shell:
         return [*_rasa(), "shell", *common]
@@ -167,7 +167,6 @@ def serve(shell: bool = False) -> int:
                 f"  web page:  http://{options.web_host}:{options.web_port}/\n"
                 f"  REST:      POST http://{options.rasa_host}:{options.rasa_port}"
                 f'/webhooks/rest/webhook  {{"sender": "chat-7f3a9c2e", "message": "你好"}}\n'
-                f"  socket.io: http://{options.rasa_host}:{options.rasa_port}/socket.io\n"
                 f"Ctrl-C stops all servers.",
                 flush=True,
             )

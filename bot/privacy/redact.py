@@ -15,8 +15,12 @@ from typing import Any
 from bot.identifiers import PHONE_IN_TEXT, mask_phone, normalise_phone
 
 REDACTED = "[redacted]"
-# Channel metadata that grants access and must not be replayable from a stored conversation.
-SECRET_METADATA_KEYS = frozenset({"customer_token", "token", "access_token", "authorization"})
+# Channel metadata that grants access and must not be replayable from a stored conversation,
+# and the platforms' credentials as their APIs name them (a debug log of a request shows them).
+SECRET_METADATA_KEYS = frozenset(
+    {"customer_token", "token", "access_token", "authorization", "tenant_access_token",
+     "corpsecret", "app_secret", "secret", "encrypt_key"}
+)  # fmt: skip
 _MASKED_PHONE = re.compile(r"1[3-9][0-9]\*{4}[0-9]{4}")
 # A JWT (header.payload[.signature]): every JWT header starts with '{"', base64 "eyJ".
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*)?")

@@ -24,14 +24,13 @@ import aiohttp
 from aiohttp import web
 
 from bot.customer_tokens import issue_token
-from bot.identifiers import WIDGET_SENDER
+from bot.identifiers import WIDGET_KEY_HEADER, WIDGET_SENDER
 from bot.store import StoreError, open_repository
 
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).with_name("static")
 MAX_BODY_BYTES = 16 * 1024
-KEY_HEADER = "X-Web-Channel-Key"  # bot/channels/web.py checks it
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "[::1]"})
 UPSTREAM_TIMEOUT_S = 30
 # The demo page's sign-in switch: who each choice is, by the phone on their demo orders.
@@ -118,10 +117,12 @@ async def _forward(request: web.Request, forwarded: dict[str, Any]) -> web.Respo
         async with session.post(
             f"{options.rasa_url}/webhooks/web/webhook",
             json=forwarded,
-            headers={KEY_HEADER: options.channel_key},
+            headers={WIDGET_KEY_HEADER: options.channel_key},
         ) as upstream:
             if upstream.status == 400:  # the channel refused it: say why
                 raise web.HTTPBadRequest(text=await upstream.text())
+            if upstream.status in (403, 404):  # a deployment fault, not the customer's
+                logger.error("the bot's web channel refused this server: check WEB_CHANNEL_KEY")
             upstream.raise_for_status()
             return web.json_response(await upstream.json())
     except (aiohttp.ClientError, TimeoutError) as exc:

@@ -126,7 +126,6 @@ class Call:
     path: str  # with the query string
     body: dict
     authorization: str | None
-    at: float  # time.monotonic() when it arrived
 
 
 class FakePlatform(ThreadingHTTPServer):
@@ -138,6 +137,10 @@ class FakePlatform(ThreadingHTTPServer):
         self.calls: list[Call] = []
         self.revoked: set[str] = set()  # tokens the send endpoints refuse, once each
         self.tokens_issued = 0
+        # While set, Feishu's and WeCom's send endpoints wait for it to be cleared: a test can
+        # see that a callback was answered before the bot's reply was taken.
+        self.holding_sends = threading.Event()
+        self.sends_answered = 0
         platform = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -152,8 +155,12 @@ class FakePlatform(ThreadingHTTPServer):
 
             def _answer(self, body: dict) -> None:
                 auth = self.headers.get("Authorization")
-                platform.calls.append(Call(self.command, self.path, body, auth, time.monotonic()))
+                platform.calls.append(Call(self.command, self.path, body, auth))
+                held = self.path.startswith(("/open-apis/im/", "/cgi-bin/message/"))
+                while held and platform.holding_sends.is_set():
+                    time.sleep(0.05)
                 answer = platform.answer(self.path, auth)
+                platform.sends_answered += held
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()

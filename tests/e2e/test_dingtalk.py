@@ -46,7 +46,12 @@ def post(server: BotServer, body: dict, stamp: str | None = None, sign: str | No
 
 
 def replies(platform: FakePlatform, since: int) -> list[str]:
-    return [body["text"]["content"] for _, body in platform.posts[since:]]
+    """What the bot posted to DingTalk's session webhook since the `since`-th post."""
+    return [
+        body["text"]["content"]
+        for path, body in platform.posts[since:]
+        if path.startswith("/robot/")
+    ]
 
 
 def test_a_signed_message_is_answered_through_the_session_webhook(

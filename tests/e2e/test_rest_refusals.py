@@ -5,6 +5,7 @@ that is not text. The web widget's channel takes messages only from the page's s
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 import requests
@@ -59,17 +60,20 @@ def test_the_client_cannot_name_the_channel(bot_server: BotServer) -> None:
     assert any('"input_channel": "rest"' in e for e in bot_server.stored_events(me))
 
 
-WIDGET_CHAT = "web-6f1c2a4e-8d3b-4c9a-9e7f-1a2b3c4d5e6f"
+def widget_chat() -> str:
+    """A fresh widget conversation id, as widget.js makes one."""
+    return f"web-{uuid.uuid4()}"
 
 
 @pytest.mark.parametrize(
     ("key", "sender", "status"),
-    [(None, WIDGET_CHAT, 403), ("guess", WIDGET_CHAT, 403), (WEB_CHANNEL_KEY[:-1], WIDGET_CHAT, 403),
+    [(None, "widget", 403), ("guess", "widget", 403), (WEB_CHANNEL_KEY[:-1], "widget", 403),
      (WEB_CHANNEL_KEY, "e2e-not-a-widget", 400), (WEB_CHANNEL_KEY, "dingtalk:0123abcd", 400)],
 )  # fmt: skip
 def test_only_the_pages_server_may_post_as_the_widget(
     bot_server: BotServer, key: str | None, sender: str, status: int
 ) -> None:
+    sender = widget_chat() if sender == "widget" else sender
     headers = {"X-Web-Channel-Key": key} if key is not None else {}
     reply = requests.post(
         f"{bot_server.rasa_url}/webhooks/web/webhook",
@@ -82,10 +86,11 @@ def test_only_the_pages_server_may_post_as_the_widget(
 
 
 def test_the_widgets_messages_are_recorded_as_the_web_channel(bot_server: BotServer) -> None:
+    chat = widget_chat()
     reply = requests.post(
         f"{bot_server.web_url}/api/chat",
-        json={"sender": WIDGET_CHAT, "message": "你好"},
+        json={"sender": chat, "message": "你好"},
         timeout=60,
     )
     assert reply.status_code == 200 and "您好" in texts(reply.json())
-    assert any('"input_channel": "web"' in e for e in bot_server.stored_events(WIDGET_CHAT))
+    assert any('"input_channel": "web"' in e for e in bot_server.stored_events(chat))

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import pytest
 
-from bot.channels import feishu, platform, wecom
+from bot.channels import feishu, messaging, wecom
 from bot.channels.feishu import Incoming
 
 
@@ -22,16 +23,16 @@ class Clock:
 
 def test_a_token_is_reused_until_shortly_before_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = Clock()
-    monkeypatch.setattr(platform.time, "monotonic", clock)
+    monkeypatch.setattr(messaging.time, "monotonic", clock)
     fetched: list[str] = []
 
     def fetch() -> tuple[str, int]:
         fetched.append(f"t-{len(fetched) + 1}")
         return fetched[-1], 7200
 
-    token = platform.AccessToken(fetch)
+    token = messaging.AccessToken(fetch)
     assert token.get() == token.get() == "t-1"
-    clock.now += 7200 - platform.TOKEN_REFRESH_MARGIN_S - 1
+    clock.now += 7200 - messaging.TOKEN_REFRESH_MARGIN_S - 1
     assert token.get() == "t-1"
     clock.now += 2
     assert token.get() == "t-2"
@@ -50,14 +51,14 @@ def test_a_failed_fetch_is_retried_next_time() -> None:
             raise answer
         return answer
 
-    token = platform.AccessToken(fetch)
+    token = messaging.AccessToken(fetch)
     with pytest.raises(OSError):
         token.get()
     assert token.get() == "t-1"
 
 
 async def test_one_conversations_turns_run_in_order_and_others_alongside() -> None:
-    queue = platform.ConversationQueue()
+    queue = messaging.ConversationQueue()
     log: list[str] = []
 
     def turn(name: str, pause: float):
@@ -71,14 +72,14 @@ async def test_one_conversations_turns_run_in_order_and_others_alongside() -> No
     queue.submit("a", turn("a1", 0.05))
     queue.submit("a", turn("a2", 0))
     queue.submit("b", turn("b1", 0))
-    await asyncio.sleep(0.2)
+    await queue.drain()
     assert log.index("a1 ends") < log.index("a2 starts")
     assert log.index("b1 ends") < log.index("a1 ends")  # b did not wait for a
     assert queue._locks == {} and queue._waiting == {}  # nothing kept for idle conversations
 
 
 async def test_a_failing_turn_does_not_stop_the_next() -> None:
-    queue = platform.ConversationQueue()
+    queue = messaging.ConversationQueue()
     done: list[str] = []
 
     async def fails() -> None:
@@ -89,7 +90,7 @@ async def test_a_failing_turn_does_not_stop_the_next() -> None:
 
     queue.submit("a", fails)
     queue.submit("a", works)
-    await asyncio.sleep(0.05)
+    await queue.drain()
     assert done == ["second"]
 
 
@@ -110,6 +111,14 @@ def message_event(**changes: object) -> dict:
         ("im.message.receive_v1", message_event(), Incoming("ou_1", "我要退货")),
         ("im.message.receive_v1", message_event(message_type="image"), Incoming("ou_1", None)),
         ("im.message.receive_v1", message_event(chat_type="group"), Incoming("ou_1", None, "oc_1")),
+        ("im.message.receive_v1",
+         message_event(message_type="post", content=json.dumps(
+             {"title": "退货", "content": [[{"tag": "text", "text": "订单"}, {"tag": "a", "text": "202411150003"}],
+                                         [{"tag": "img", "image_key": "img_1"}]]})),
+         Incoming("ou_1", "退货\n订单202411150003")),
+        ("im.message.receive_v1",
+         message_event(message_type="post", content=json.dumps({"content": [[{"tag": "img"}]]})),
+         Incoming("ou_1", None)),
         ("card.action.trigger",
          {"operator": {"open_id": "ou_1"}, "action": {"value": {"payload": "/affirm"}}},
          Incoming("ou_1", "/affirm", clicked=True)),
@@ -190,7 +199,51 @@ def test_wecom_is_off_unless_every_credential_is_usable(
 
 
 def test_conversation_ids_are_keyed_per_channel_and_secret() -> None:
-    one = platform.keyed_conversation("feishu", "secret", "ou_1")
+    one = messaging.keyed_conversation("feishu", "secret", "ou_1")
     assert one.startswith("feishu:") and "ou_1" not in one
-    assert one != platform.keyed_conversation("feishu", "other secret", "ou_1")
-    assert one.startswith(platform.CONVERSATION_PREFIXES)
+    assert one != messaging.keyed_conversation("feishu", "other secret", "ou_1")
+    assert one.startswith(messaging.CONVERSATION_PREFIXES)
+
+
+async def test_a_turn_keeps_its_place_while_the_store_is_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first message's slower store check does not let the second overtake it, and a
+    repeat is refused without running."""
+    seen: set[str] = set()
+
+    def first_delivery(channel: str, delivery_id: str) -> bool:
+        time.sleep(0.05 if delivery_id == "m1" else 0)
+        new = delivery_id not in seen
+        seen.add(delivery_id)
+        return new
+
+    monkeypatch.setattr(messaging, "first_delivery", first_delivery)
+    queue = messaging.ConversationQueue()
+    ran: list[str] = []
+
+    def turn(name: str):
+        async def run() -> None:
+            ran.append(name)
+
+        return run
+
+    answers = await asyncio.gather(
+        queue.submit_once("a", "wecom", ["m1"], turn("m1")),
+        queue.submit_once("a", "wecom", ["m2"], turn("m2")),
+    )
+    repeat = await queue.submit_once("a", "wecom", ["m1"], turn("m1 again"))
+    await queue.drain()
+    assert answers == [None, None] and ran == ["m1", "m2"]
+    assert repeat is not None and repeat.status == 409
+
+
+@pytest.mark.parametrize(
+    ("stamp", "fresh"),
+    [("now", True), ("an hour ago", False), ("1" * 400, False), ("1" * 5000, False),
+     ("１７００００００００", False), ("-1", False), ("", False), ("17e8", False)],
+)  # fmt: skip
+def test_only_a_plain_recent_timestamp_is_fresh(stamp: str, fresh: bool) -> None:
+    now = int(messaging.now_s())
+    text = {"now": str(now), "an hour ago": str(now - 3700)}.get(stamp, stamp)
+    assert messaging.fresh_stamp(text) is fresh
