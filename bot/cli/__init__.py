@@ -1,13 +1,18 @@
-"""`python -m bot <command>`: migrate, seed, status and serve."""
+"""`python -m bot <command>`: migrate, seed, status, serve and nlu-review."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
+from pathlib import Path
 
+import yaml
+
+from bot.cli import nlu_review
 from bot.clock import shop_now
-from bot.config import get_settings
+from bot.config import PROJECT_ROOT, get_settings
 from bot.policy import WorkCalendar
 from bot.store.db import engine_for, unit_of_work
 from bot.store.migrate import revision_status, upgrade
@@ -48,6 +53,27 @@ def _serve(args: argparse.Namespace) -> int:
     return serve(shell=args.shell)
 
 
+def _nlu_review(args: argparse.Namespace) -> int:
+    domain = PROJECT_ROOT / "domain.yml"
+    if args.import_file:
+        known = nlu_review.known_intents(domain, PROJECT_ROOT / "data" / "nlu")
+        try:
+            added = nlu_review.import_review(
+                Path(args.import_file), known, withheld=nlu_review.evaluation_texts()
+            )
+        except (nlu_review.ReviewError, OSError, yaml.YAMLError) as exc:
+            print(f"error: nothing imported: {exc}", file=sys.stderr)
+            return 1
+        print(f"{added} messages added to {nlu_review.REVIEWED_DATA.relative_to(PROJECT_ROOT)}")
+        return 0
+    since = (
+        dt.datetime.combine(args.since, dt.time(), tzinfo=get_settings().tz) if args.since else None
+    )
+    count = nlu_review.review(Path(args.out), since, args.threshold, domain)
+    print(f"{count} messages to review written to {args.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
@@ -60,6 +86,28 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd = commands.add_parser("serve", help="run the action and Rasa servers")
     serve_cmd.add_argument("--shell", action="store_true", help="talk in this terminal instead")
     serve_cmd.set_defaults(run=_serve)
+    review_cmd = commands.add_parser(
+        "nlu-review", help="list the messages the bot understood least, ready to label"
+    )
+    review_cmd.add_argument(
+        "--since", type=dt.date.fromisoformat, help="only from DATE (YYYY-MM-DD)"
+    )
+    review_cmd.add_argument(
+        "--threshold",
+        type=float,
+        default=nlu_review.DEFAULT_THRESHOLD,
+        help="confidence below which a message is listed",
+    )
+    review_cmd.add_argument(
+        "--out", default="nlu-review.yml", help="where to write the file to label"
+    )
+    review_cmd.add_argument(
+        "--import",
+        dest="import_file",
+        metavar="FILE",
+        help="add a labelled file to data/nlu/reviewed.yml",
+    )
+    review_cmd.set_defaults(run=_nlu_review)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
