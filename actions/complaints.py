@@ -12,13 +12,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guard import GuardedAction, GuardedValidation
 from actions.job_slots import form_slots, reset
-from actions.presentation import local_time
+from actions.presentation import local_time, readable
 from bot.identifiers import normalise_order_no
 from bot.nlp.normalise import normalise
 from bot.policy import Severity, configured_rules
 from bot.services import OrderCheck, check_order, open_complaint
 
 NONE = "none"
+COMPENSATION = "compensation"  # complaint_kind when the customer asked to be compensated
 MIN_DESCRIPTION_CHARS = 4
 # What is left of '我要投诉你们!' once the bare request words are gone is not a description.
 _BARE_REQUEST = re.compile(r"我|要|想|申请|投诉|你们|一下|客服|怎么|渠道|在哪|[!?.,。!?,、 ]")
@@ -146,6 +147,7 @@ class ActionSubmitComplaint(GuardedAction):
             severity=Severity(tracker.get_slot("complaint_severity") or Severity.LOW.value),
             order_no=None if order in (None, NONE) else order,
             conversation_id=tracker.sender_id,
+            compensation=tracker.get_slot("complaint_kind") == COMPENSATION,
         )
         dispatcher.utter_message(
             response="utter_complaint_created",
@@ -153,7 +155,16 @@ class ActionSubmitComplaint(GuardedAction):
             reply_due=local_time(receipt.reply_due),
             solution_due=local_time(receipt.solution_due),
         )
-        if receipt.handoff_id:
+        if receipt.handoff_id and receipt.compensation:
+            dispatcher.utter_message(
+                response="utter_compensation_amount_escalated"
+                if receipt.amount_asked
+                else "utter_compensation_escalated",
+                handoff_id=receipt.handoff_id,
+                amount=readable(receipt.amount_asked),
+                **configured_rules().template_values(),
+            )
+        elif receipt.handoff_id:
             dispatcher.utter_message(
                 response="utter_complaint_escalated",
                 handoff_id=receipt.handoff_id,

@@ -1,4 +1,5 @@
-"""Not understood: ask to rephrase; a second time in a row, offer a person instead."""
+"""Not understood: if two jobs are both likely, ask which one with buttons (the second stage of
+a two-stage fallback); otherwise ask to rephrase; a second time in a row, offer a person."""
 
 from __future__ import annotations
 
@@ -8,6 +9,25 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 FALLBACK_INTENT = "nlu_fallback"
+# Intents a customer can be asked to choose between; each has a button title in domain.yml
+# (utter_choice_<intent>).
+CHOOSABLE = (
+    "request_return", "request_exchange", "report_wrong_item", "ask_refund_status",
+    "urge_progress", "book_repair", "complain", "request_compensation", "human_handoff", "cancel",
+)  # fmt: skip
+MIN_CANDIDATE_CONFIDENCE = 0.1  # below this an intent is no real candidate
+
+
+def likely_jobs(tracker: Tracker) -> list[str]:
+    """The two choosable intents the classifier found most likely, if both are candidates."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    found = [
+        str(r["name"])
+        for r in ranking
+        if r.get("name") in CHOOSABLE
+        and float(r.get("confidence") or 0.0) >= MIN_CANDIDATE_CONFIDENCE
+    ]
+    return found[:2] if len(found) >= 2 else []
 
 
 def previous_user_intent(tracker: Tracker) -> str | None:
@@ -31,5 +51,15 @@ class ActionHandleFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         again = previous_user_intent(tracker) == FALLBACK_INTENT
+        candidates = [] if again else likely_jobs(tracker)
+        if candidates:
+            titles = domain.get("responses", {})
+            buttons = [
+                {"title": titles[f"utter_choice_{intent}"][0]["text"], "payload": f"/{intent}"}
+                for intent in (*candidates, "human_handoff")
+                if f"utter_choice_{intent}" in titles
+            ]
+            dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
+            return []
         dispatcher.utter_message(response="utter_offer_human" if again else "utter_please_rephrase")
         return []

@@ -52,6 +52,11 @@ LOCK_VALUES = {"lock_hours": lock_hours()}
 MISMATCH_RESPONSES = {False: "utter_phone_mismatch", True: "utter_phone_mismatch_full_only"}
 
 
+# What the customer said about the request itself (寄错了), not about an order: kept when the
+# order changes, while the answers about the other order are cleared.
+ABOUT_THE_REQUEST = frozenset({"return_reported_reason"})
+
+
 def signed_in_customer(tracker: Tracker) -> str | None:
     """The customer id of a valid sign-in token in this message's channel metadata."""
     metadata = tracker.latest_message.get("metadata") or {}
@@ -146,7 +151,8 @@ class OrderOwnershipValidation(GuardedValidation, ABC):
             return {"order_id": None}
         result: dict[str, Any] = {"order_id": order_no}
         if order_no != tracker.get_slot("verified_order"):
-            result.update({slot: None for slot in form_slots(domain, self.form_name())})
+            slots = form_slots(domain, self.form_name())
+            result.update({slot: None for slot in slots if slot not in ABOUT_THE_REQUEST})
             result["order_id"] = order_no
         assert order_no is not None  # check_order names every order it found
         # A signed-in customer's own order needs no phone; anyone else's still does.

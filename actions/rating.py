@@ -23,6 +23,8 @@ MAX_RETRIES = 2  # invalid answers re-asked at most twice, then the form lets th
 DECLINED = 0  # rating_overall when the customer would rather not rate
 SKIP = "-"  # rating_comment when the customer has no suggestion
 COMMENT_MAX_CHARS = 500
+SHORT_SCORE_ANSWER = 6  # characters: a message this short with a score in it is the score
+LEAVE_INTENTS = frozenset({"human_handoff", "cancel"})  # these leave the survey at any length
 _DECLINE = re.compile(r"不想评|不评|不打分|跳过|算了|不用了")
 _SKIP_COMMENT = re.compile(r"^(?:跳过|没有|没了|无|不用|不用了|没有了|no|none|算了|没)[。.!!]*$")
 
@@ -66,6 +68,21 @@ class ValidateRatingForm(FormValidationAction):
             return _give_up()
         dispatcher.utter_message(response=f"utter_invalid_{slot}")
         return {slot: None, "rating_retries": retries}
+
+    async def extract_rating_overall(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """A short answer with a score in it (还行吧, 5分, 不满意) is the score, whatever intent
+        the NLU guessed for so few characters; a longer message, a person or "stop" still
+        leaves the survey as the slot's mappings say."""
+        message = tracker.latest_message
+        intent = (message.get("intent") or {}).get("name")
+        if tracker.get_slot("requested_slot") != "rating_overall" or intent in LEAVE_INTENTS:
+            return {}
+        scores = [e["value"] for e in message.get("entities", []) if e.get("entity") == "rating"]
+        if scores and len(normalise(message.get("text") or "")) <= SHORT_SCORE_ANSWER:
+            return {"rating_overall": scores[0]}
+        return {}
 
     async def validate_rating_overall(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict

@@ -6,7 +6,7 @@ import asyncio
 from abc import ABC
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -18,9 +18,10 @@ from actions.presentation import PARTY_NAMES, decision_values, readable
 from bot.nlp.normalise import normalise
 from bot.policy import ReturnReason, Verdict
 from bot.reasons import classify_return_reason
-from bot.services import assess_return, open_return, refund_only_amount
+from bot.services import assess_return, open_return, order_lines, refund_only_amount
 
 YES, NO, REFUSED = "yes", "no", "refused"
+WRONG_ITEM_ANSWER = "发错货"  # what the reason question's button sends
 CREATED = {
     "return": "utter_return_created",
     "exchange": "utter_exchange_created",
@@ -57,6 +58,26 @@ class ReturnValidation(OrderOwnershipValidation, ABC):
         if not decision.allowed:
             return {"return_reason": reason.value, "return_confirm": REFUSED}
         return {"return_reason": reason.value}
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Validate as the SDK does; then, as soon as the order is proved and the item known,
+        take a reason the customer gave before the form asked (发错货) as the answer, so the
+        policy's verdict follows at once instead of a question already answered."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        reported = tracker.get_slot("return_reported_reason")
+        tracker.add_slots(events)
+        if not reported or tracker.get_slot("return_reason") or not is_verified(tracker):
+            return events
+        if not tracker.get_slot("order_item"):
+            lines = await asyncio.to_thread(
+                order_lines, tracker.get_slot("order_id"), tracker.sender_id
+            )
+            if len(lines) > 1:  # which item is asked first
+                return events
+        answer = await self.validate_return_reason(reported, dispatcher, tracker, domain)
+        return events + [SlotSet(slot, value) for slot, value in answer.items()]
 
     async def validate_return_confirm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
@@ -148,3 +169,16 @@ class ActionSubmitReturn(GuardedAction):
             SlotSet("product_category", receipt.category),
             SlotSet("job_done", True),
         ]
+
+
+class ActionStartWrongItemReturn(Action):
+    """寄错了: apologise, and keep the reason so the return form does not ask for it."""
+
+    def name(self) -> str:
+        return "action_start_wrong_item_return"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_wrong_item_sorry")
+        return [SlotSet("return_reported_reason", WRONG_ITEM_ANSWER)]

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from bot.cli.serve import ServeOptions, action_server_command, rasa_server_command, server_env
@@ -136,3 +137,32 @@ def test_each_run_gets_a_web_channel_key_unless_one_is_set() -> None:
     assert first["WEB_CHANNEL_KEY"] != second["WEB_CHANNEL_KEY"]
     shared = server_env(options, {"WEB_CHANNEL_KEY": "one-key-for-every-replica"})
     assert shared["WEB_CHANNEL_KEY"] == "one-key-for-every-replica"
+
+
+def test_the_servers_that_take_messages_stop_before_the_action_server(tmp_path: Path) -> None:
+    """Turns the Rasa server accepted still need actions while it drains them."""
+    from bot.cli.serve import _stop
+
+    script = textwrap.dedent(
+        """
+        import signal, sys, time
+        def stop(*_):
+            time.sleep(0.5 if sys.argv[2] == "rasa" else 0)  # rasa finishes what it accepted
+            open(sys.argv[1], "a").write(sys.argv[2] + " %f\\n" % time.monotonic())
+            sys.exit(0)
+        signal.signal(signal.SIGTERM, stop)
+        while True:
+            time.sleep(0.05)
+        """
+    )
+    log = tmp_path / "stopped.txt"
+    log.touch()
+    started = [
+        subprocess.Popen([sys.executable, "-c", script, str(log), name])
+        for name in ("rasa", "actions")
+    ]
+    time.sleep(1)  # both have installed their handlers
+    _stop([started[0]], [started[1]])
+    order = [line.split()[0] for line in log.read_text().splitlines()]
+    assert order == ["rasa", "actions"]
+    assert all(p.poll() is not None for p in started)

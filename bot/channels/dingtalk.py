@@ -5,9 +5,11 @@ secret, message=f"{timestamp}\\n{app secret}")). The signature covers the timest
 body, so a signed pair is accepted once, the body's `createAt` must be within a minute of it,
 and a message id is handled once (both remembered in the store, so every replica and a
 restart agree): a request failing any of these gets 4xx and reaches nothing.
-The reply goes back through the callback's unexpired `sessionWebhook`, and only to
-`/robot/sendBySession` on the configured platform host, so a message cannot make the bot post
-anywhere else. Group chats get a fixed "message me privately": order details are personal.
+The callback is answered as soon as the message is recorded; the bot's turn runs in the
+background, one conversation's turns in the order they arrived, and the reply goes back
+through the callback's unexpired `sessionWebhook`, only to `/robot/sendBySession` on the
+configured platform host, so a message cannot make the bot post anywhere else. Group chats get
+a fixed "message me privately": order details are personal.
 
 Configured only from the environment: DINGTALK_APP_SECRET (without it the route answers 404),
 DINGTALK_API_BASE (default https://oapi.dingtalk.com; tests point it at a fake platform).
@@ -28,15 +30,16 @@ from urllib.parse import urlsplit
 
 import requests
 from rasa.core.channels.channel import InputChannel, UserMessage
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.messaging import (
     API_TIMEOUT_S,
     GROUP_CHAT_REPLY,
+    ConversationQueue,
     call_api,
-    duplicate_or_unavailable,
+    callback_body,
     fresh_stamp,
     keyed_conversation,
     now_s,
@@ -66,6 +69,7 @@ class DingTalkInput(InputChannel):
     def __init__(self, secret: str | None, api_base: str) -> None:
         self.secret = secret
         self.api_base = api_base.rstrip("/")
+        self.queue = ConversationQueue()
 
     @classmethod
     def name(cls) -> str:
@@ -96,7 +100,10 @@ class DingTalkInput(InputChannel):
         url, expires = body.get("sessionWebhook"), body.get("sessionWebhookExpiredTime")
         if not isinstance(url, str) or not isinstance(expires, int):
             return None
-        ours, theirs = urlsplit(self.api_base), urlsplit(url)
+        try:
+            ours, theirs = urlsplit(self.api_base), urlsplit(url)
+        except ValueError:  # "http://[" and the like
+            return None
         if (theirs.scheme, theirs.netloc, theirs.path) != (ours.scheme, ours.netloc, REPLY_PATH):
             return None
         return url if expires > now_s() * 1000 else None
@@ -109,6 +116,8 @@ class DingTalkInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             if self.secret is None:
                 return refusal(404, "dingtalk is not configured")
+            if callback_body(request) is None:
+                return refusal(413, "too large")
             stamp = self._verified(request)
             if stamp is None:
                 return refusal(401, "bad or stale signature")
@@ -118,21 +127,26 @@ class DingTalkInput(InputChannel):
             if message is None or reply_url is None:
                 return refusal(400, "not a DingTalk text message")
             text, sender, message_id = message
-            # One signature, one message: the signature does not cover the body.
-            refused = await duplicate_or_unavailable(
-                CHANNEL, [f"sign:{stamp}:{request.headers.get('sign')}", f"msg:{message_id}"]
-            )
-            if refused is not None:
-                return refused
-            if str(body.get("conversationType")) != PRIVATE_CHAT:
-                await call_api(_post_reply, reply_url, GROUP_CHAT_REPLY)
-                return response.json({})
             conversation = keyed_conversation(CHANNEL, self.secret, sender)
-            messages = await run_turn(request.app, on_new_message, text, conversation, CHANNEL)
-            reply = as_plain_text(messages)
-            if reply:
-                await call_api(_post_reply, reply_url, reply)
-            return response.json({})
+            group = str(body.get("conversationType")) != PRIVATE_CHAT
+            app = request.app
+
+            async def answer() -> None:
+                if group:
+                    await call_api(_post_reply, reply_url, GROUP_CHAT_REPLY)
+                    return
+                messages = await run_turn(app, on_new_message, text, conversation, CHANNEL)
+                if reply := as_plain_text(messages):
+                    await call_api(_post_reply, reply_url, reply)
+
+            # One signature, one message: the signature does not cover the body.
+            deliveries = [f"sign:{stamp}:{request.headers.get('sign')}", f"msg:{message_id}"]
+            refused = await self.queue.submit_once(conversation, CHANNEL, deliveries, answer)
+            return refused or response.json({})
+
+        @hook.listener("before_server_stop")
+        async def finish_turns(_app: Sanic, _loop: object) -> None:
+            await self.queue.drain()
 
         return hook
 

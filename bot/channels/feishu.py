@@ -198,7 +198,7 @@ class FeishuInput(InputChannel):
         assert self.settings is not None
         stamp = request.headers.get("X-Lark-Request-Timestamp", "")
         nonce = request.headers.get("X-Lark-Request-Nonce", "")
-        if not fresh_stamp(stamp):
+        if not fresh_stamp(stamp) or not (nonce.isascii() and nonce.isprintable()):
             return False
         expected = signature(stamp, nonce, self.settings.encrypt_key, body)
         given = request.headers.get("X-Lark-Signature", "")

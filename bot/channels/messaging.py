@@ -71,7 +71,8 @@ def fresh_stamp(text: str, per_second: int = 1) -> bool:
 def keyed_conversation(channel: str, secret: str, user_id: str) -> str:
     """The conversation id of a platform user, keyed with the app's secret: nobody can compute
     it from a user id and continue that customer's conversation through another channel."""
-    keyed = hmac.new(secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
+    user = user_id.encode("utf-8", "surrogatepass")  # any string a platform sends
+    keyed = hmac.new(secret.encode(), user, hashlib.sha256).hexdigest()
     return f"{channel}:{keyed[:40]}"
 
 

@@ -19,6 +19,7 @@ from sanic.request import Request
 
 from bot.channels.messaging import CONVERSATION_PREFIXES  # verified platform users' conversations
 from bot.identifiers import WIDGET_PREFIX  # the web widget's conversations (bot/channels/web.py)
+from bot.privacy.redact import too_deep
 
 # Ids as platforms and widgets make them (UUIDs, open ids, e-mail-like ids); at most the
 # width of the store's conversation_id columns.
@@ -61,6 +62,9 @@ class CheckedRestInput(RestInput):
         return self.name()
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        """The request's `metadata` object, or None if it is anything else."""
+        """The request's `metadata` object, or None if it is anything else; 400 if it is
+        nested too deep to be redacted and stored."""
         metadata = request_body(request).get("metadata")
+        if too_deep(metadata):
+            raise InvalidUsage("'metadata' is nested too deep")
         return metadata if isinstance(metadata, dict) else None

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -55,6 +56,7 @@ CHANNEL = "wecom"
 TOKEN_PATH = "/cgi-bin/gettoken"
 SEND_PATH = "/cgi-bin/message/send"
 TOKEN_INVALID_CODES = frozenset({40001, 40014, 42001})  # invalid credential, invalid, expired
+_ECHO = re.compile(r"[0-9A-Za-z]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,9 @@ class WeComInput(InputChannel):
             if self.settings is None:
                 return refusal(404, "wecom is not configured")
             echo = self._verified_plaintext(request, request.args.get("echostr", ""))
-            if echo is None:
+            # A captured message callback is signed the same way: echoing it would decrypt it
+            # for whoever sent it. WeCom's echostr decrypts to a short random number.
+            if echo is None or not _ECHO.fullmatch(echo):
                 return refusal(401, "bad signature")
             return response.text(echo)
 
@@ -237,6 +241,6 @@ def _xml(data: bytes) -> Element | None:
     """An untrusted XML document's root (no entities, no DTDs), or None."""
     try:
         root = fromstring(data, forbid_dtd=True)
-    except (ParseError, DefusedXmlException, ValueError):
+    except (ParseError, DefusedXmlException, ValueError, LookupError):  # LookupError: encoding=
         return None
     return root if isinstance(root, Element) else None

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from bot.config import PROJECT_ROOT
-from bot.nlp.normalise import normalise
+from bot.nlp.normalise import comparable, normalise
 
 REVIEWED_DATA = PROJECT_ROOT / "data" / "nlu" / "reviewed.yml"
 DEFAULT_THRESHOLD = 0.5  # below this top-intent confidence a message is worth a look
@@ -132,13 +132,13 @@ def known_intents(domain_path: Path, nlu_dir: Path) -> set[str]:
 
 
 def evaluation_texts(split_dir: Path = PROJECT_ROOT / "tests" / "nlu") -> set[str]:
-    """The normalised messages of the evaluation splits: never to be trained on."""
+    """The evaluation splits' messages as the model reads them: never to be trained on."""
     texts: set[str] = set()
     for split in split_dir.glob("*.yml"):
         for block in (yaml.safe_load(split.read_text(encoding="utf-8")) or {}).get("nlu") or []:
             for line in str(block.get("examples", "")).splitlines():
                 if line.strip().startswith("- "):
-                    texts.add(" ".join(normalise(line.strip()[2:]).split()))
+                    texts.add(comparable(line.strip()[2:]))
     return texts
 
 
@@ -165,7 +165,7 @@ def import_review(
     for intent, texts in labelled.items():
         have = existing.setdefault(intent, [])
         for text in texts:
-            if text not in have and text not in (withheld or set()):
+            if text not in have and comparable(text) not in (withheld or set()):
                 have.append(text)
                 added += 1
     _write_reviewed(target, existing)

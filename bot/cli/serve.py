@@ -6,6 +6,7 @@ of its own and must never face the internet directly.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import secrets
@@ -26,6 +27,10 @@ from bot.policy import HolidayFileError, PolicyConfigError, configured_calendar,
 logger = logging.getLogger(__name__)
 
 MODEL_PATH = PROJECT_ROOT / "models" / "aftersales.tar.gz"
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+# Bodies larger than this are refused before they are read (Sanic's default is 100 MB): no
+# message, callback or action call comes near it.
+MAX_REQUEST_BYTES = 1024 * 1024
 REDACTING_STORE = "bot.privacy.tracker_store.RedactingTrackerStore"
 
 
@@ -111,7 +116,12 @@ def server_env(options: ServeOptions, environ: dict[str, str]) -> dict[str, str]
     for this run lets the demo page sign its demo customers in; production sets neither.
     Without WEB_CHANNEL_KEY, one made for this run lets the page's server (and only it) use
     the bot's web channel; replicas behind a load balancer must share one set explicitly."""
-    env = dict(environ, SANIC_HOST=options.action_host, RASA_PORT=str(options.rasa_port))
+    env = dict(
+        environ,
+        SANIC_HOST=options.action_host,
+        SANIC_REQUEST_MAX_SIZE=str(MAX_REQUEST_BYTES),
+        RASA_PORT=str(options.rasa_port),
+    )
     if not env.get("WEB_CHANNEL_KEY"):
         env["WEB_CHANNEL_KEY"] = secrets.token_urlsafe(32)
     if env.get("BOT_DEMO") == "1" and not env.get("CUSTOMER_TOKEN_SECRET"):
@@ -123,17 +133,27 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    # SIGTERM, not SIGINT: a child started from a background job inherits SIGINT as ignored.
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    deadline = time.monotonic() + 15
-    for process in processes:
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
+def _stop(*waves: list[subprocess.Popen[bytes]]) -> None:
+    """Stop the processes wave by wave: the servers that take messages first, so the turns
+    they already accepted can still call the action server, which stops last."""
+    for processes in waves:
+        # SIGTERM, not SIGINT: a child started from a background job inherits SIGINT as ignored.
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + 15
+        for process in processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _die_with_parent() -> None:
+    """In the action server's process (Linux): end it if `serve` itself is killed, since a
+    process of its own session no longer gets the terminal's Ctrl-C."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def serve(shell: bool = False) -> int:
@@ -158,7 +178,12 @@ def serve(shell: bool = False) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     with tempfile.TemporaryDirectory(prefix="aftersales-") as tmp:
         endpoints = endpoints_file(options, Path(tmp))
-        actions = subprocess.Popen(action_server_command(options), cwd=PROJECT_ROOT, env=env)
+        # Its own session: the terminal's Ctrl-C stops the Rasa server first (it finishes the
+        # turns it accepted, which need actions), and _stop ends this one afterwards.
+        actions = subprocess.Popen(
+            action_server_command(options), cwd=PROJECT_ROOT, env=env, start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )  # fmt: skip
         if shell:
             print("Starting the shell; type /stop to leave.", flush=True)
         else:
@@ -192,4 +217,4 @@ def serve(shell: bool = False) -> int:
         except KeyboardInterrupt:
             return 0
         finally:
-            _stop(processes)
+            _stop([p for p in processes if p is not actions], [actions])

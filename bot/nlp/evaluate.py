@@ -31,6 +31,9 @@ BLIND_DATA = PROJECT_ROOT / "tests" / "nlu" / "test_nlu_blind.yml"
 REAL_REGISTER_DATA = PROJECT_ROOT / "tests" / "nlu" / "test_nlu_real_register.yml"
 FALLBACK = "nlu_fallback"
 REPORT = PROJECT_ROOT / "reports" / "nlu.md"
+# Kept by hand: what each change to the data or the pipeline did to the scores; appended to
+# the report so the two are read together.
+CHANGES = PROJECT_ROOT / "reports" / "nlu-changes.md"
 REPEATS = 3  # parses per message for the latency figures
 
 # Rasa's stock recipe for Chinese, with every component left at its defaults.
@@ -222,6 +225,8 @@ def render(reports: list[ModelReport], command: str, splits: dict[str, list[Exam
         mine_err, their_err = 1 - mine.intent_accuracy, 1 - theirs.intent_accuracy
         ratio = f"{their_err / mine_err:.1f}×" if mine_err else "all errors removed"
         lines += ["", f"Intent errors, stock ÷ ours, {mine.name.split(', ')[-1]}: {ratio}."]
+    if CHANGES.exists():
+        lines += ["", CHANGES.read_text(encoding="utf-8").strip()]
     for r in reports:
         lines += ["", f"## Confusions: {r.name}", ""]
         lines += [f"- {e} → {p}: {n}" for e, p, n in r.confusions] or ["- none"]

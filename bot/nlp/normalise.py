@@ -75,3 +75,12 @@ def is_traditional(text: str) -> bool:
     """True if the text has characters that OpenCC would convert to simplified ones."""
     text = _encodable(text)
     return _t2s().convert(text) != text
+
+
+def comparable(text: str) -> str:
+    """A message as the model reads it, without spaces or punctuation: 退貨！ and 退货 are the
+    same message (used to keep evaluation lines out of the training data). Symbols stay:
+    ⭐⭐⭐ is not ⭐⭐⭐⭐. A message of punctuation only compares as itself."""
+    folded = normalise(text)
+    kept = "".join(c for c in folded if unicodedata.category(c)[0] not in "PZ")
+    return kept or folded

@@ -26,6 +26,24 @@ _MASKED_PHONE = re.compile(r"1[3-9][0-9]\*{4}[0-9]{4}")
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*)?")
 
 
+# Channel metadata nested deeper than this cannot be redacted (the redaction recurses) and no
+# real client sends it: the channels refuse it with 400 instead of failing to store the turn.
+MAX_DEPTH = 32
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Is `value` (a JSON value) nested more than `limit` lists or objects deep?"""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def mask_phones_in(text: str) -> str:
     """Every mobile number in `text` masked (138****8000), in every form normalise_phone
     accepts (separators, +86/0086 prefix, full-width digits). The text comes back NFKC-folded;

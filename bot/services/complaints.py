@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from bot.clock import shop_now
+from bot.nlp.extract import extract_amounts
+from bot.nlp.normalise import normalise
 from bot.policy import (
     Severity,
     complaint_deadlines,
@@ -18,8 +21,9 @@ from bot.services.verification import has_proof
 from bot.store import open_repository
 
 _CATEGORY_WORDS = [
+    ("compensation", r"赔|补偿|说法|红包|差价"),
     ("delivery", r"快递|物流|配送|送货|驿站|签收|派送"),
-    ("refund", r"退款|退钱|到账|赔偿|补偿"),
+    ("refund", r"退款|退钱|到账"),
     ("quality", r"质量|假货|坏|破|瑕疵|次品|虚假宣传|不一样"),
     ("service", r"客服|态度|师傅|服务|回复|不理|骂|推卸|踢皮球|敷衍"),
 ]
@@ -29,7 +33,7 @@ _ANGER = (
 
 
 def complaint_category(text: str) -> str:
-    """delivery / refund / quality / service / other, from the description."""
+    """compensation / delivery / refund / quality / service / other, from the description."""
     for category, pattern in _CATEGORY_WORDS:
         if re.search(pattern, text):
             return category
@@ -49,6 +53,8 @@ class ComplaintReceipt:
     reply_due: dt.datetime
     solution_due: dt.datetime
     handoff_id: str | None
+    compensation: bool = False  # a request for compensation: a person settles it
+    amount_asked: Decimal | None = None
 
 
 def open_complaint(
@@ -57,9 +63,11 @@ def open_complaint(
     severity: Severity,
     order_no: str | None,
     conversation_id: str,
+    compensation: bool = False,
 ) -> ComplaintReceipt:
     """Open a complaint ticket with its SLA deadlines; angry, serious or repeated complaints
-    also go to a person."""
+    also go to a person, as does every request for compensation (`compensation`, or words
+    asking for it), with the amount the customer named."""
     now = shop_now()
     rules = configured_rules()
     with open_repository() as repo:
@@ -70,11 +78,20 @@ def open_complaint(
         proved = order is not None and has_proof(repo, order, conversation_id)
         earlier = repo.count_complaints(order) if order is not None and proved else 0
         angry = sounds_angry(description)
+        category = "compensation" if compensation else complaint_category(description)
+        wants_compensation = category == "compensation"
+        amounts = extract_amounts(normalise(description)) if wants_compensation else []
+        amount = Decimal(amounts[0].value) if amounts else None
         escalate = needs_human(
-            rules, severity=severity, angry=angry, earlier_complaints=earlier, asked=False
+            rules,
+            severity=severity,
+            angry=angry,
+            earlier_complaints=earlier,
+            asked=wants_compensation,
         )
         complaint = repo.open_complaint(
-            category=complaint_category(description),
+            category=category,
+            amount_asked=amount,
             severity=severity,
             description=description,
             deadlines=complaint_deadlines(now, rules, configured_calendar()),
@@ -85,7 +102,10 @@ def open_complaint(
         )
         handoff = None
         if escalate:
-            reason = "angry" if angry else ("repeat" if earlier else "severe")
+            reason = (
+                "compensation" if wants_compensation
+                else "angry" if angry else ("repeat" if earlier else "severe")
+            )  # fmt: skip
             handoff = repo.request_handoff(
                 conversation_id=conversation_id, reason=reason, now=now, topic="complaint",
                 order=order, complaint=complaint,
@@ -95,4 +115,6 @@ def open_complaint(
             reply_due=complaint.reply_due,
             solution_due=complaint.solution_due,
             handoff_id=handoff.public_id if handoff else None,
+            compensation=wants_compensation,
+            amount_asked=amount,
         )

@@ -208,9 +208,11 @@ class Complaint(Base):
     id = Column(Integer, primary_key=True)
     public_id = Column(String(24), nullable=False, unique=True)
     order_id = Column(ForeignKey("orders.id"), index=True)
-    category = Column(String(32), nullable=False)  # delivery / quality / service / refund / other
+    # compensation / delivery / quality / service / refund / other
+    category = Column(String(32), nullable=False)
     severity = Column(String(8), nullable=False)  # bot.policy.Severity values
     description = Column(Text, nullable=False)
+    amount_asked: Decimal | None = Column(Money)  # what a compensation request named, if any
     status = Column(String(16), nullable=False)  # open / replied / resolved / closed
     escalated = Column(Boolean, nullable=False, default=False)
     reply_due = Column(UtcDateTime, nullable=False)

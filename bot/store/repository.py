@@ -377,8 +377,10 @@ class AfterSalesRepository:
         order: Order | None = None,
         escalated: bool = False,
         conversation_id: str | None = None,
+        amount_asked: Decimal | None = None,
     ) -> Complaint:
-        """Record a complaint ticket carrying its SLA deadlines."""
+        """Record a complaint ticket carrying its SLA deadlines (and, for a request for
+        compensation, the amount the customer named)."""
         if not description.strip():
             raise InvalidRequest("a complaint needs a description")
         complaint = Complaint(
@@ -389,6 +391,7 @@ class AfterSalesRepository:
             description=description,
             status="open",
             escalated=escalated,
+            amount_asked=amount_asked,
             reply_due=deadlines.reply_due,
             solution_due=deadlines.solution_due,
             result_due=deadlines.dispute_result_due,

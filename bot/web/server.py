@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -25,6 +26,8 @@ from aiohttp import web
 
 from bot.customer_tokens import issue_token
 from bot.identifiers import WIDGET_KEY_HEADER, WIDGET_SENDER
+from bot.privacy import install_log_redaction
+from bot.privacy.redact import too_deep
 from bot.store import StoreError, open_repository
 
 logger = logging.getLogger(__name__)
@@ -91,11 +94,11 @@ async def _page(request: web.Request) -> web.FileResponse:
 
 async def _chat(request: web.Request) -> web.Response:
     """Forward {sender, message, metadata} to Rasa; 503 if the bot does not answer."""
-    try:
-        body = await request.json()
-    except ValueError:
+    try:  # read as UTF-8 whatever charset the request claims; deep nesting is not JSON we take
+        body = json.loads((await request.read()).decode("utf-8"))
+    except (ValueError, RecursionError):
         raise web.HTTPBadRequest(text="the body must be JSON") from None
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or too_deep(body):
         raise web.HTTPBadRequest(text="the body must be a JSON object")
     forwarded = {k: body[k] for k in ("sender", "message", "metadata") if k in body}
     sender = forwarded.get("sender")
@@ -192,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=os.environ.get("WEB_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
     args = parser.parse_args(argv)
+    install_log_redaction()  # the access log shows what browsers send (Referer, User-Agent)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s  %(message)s"
     )

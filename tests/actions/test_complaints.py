@@ -179,3 +179,32 @@ async def test_a_tracking_number_in_the_story_is_not_taken_for_the_order() -> No
         "complaint_description", "202411150003的T恤破了洞", tracker("complaint_description", real)
     )
     assert result["complaint_order"] == "202411150003"
+
+
+@pytest.mark.parametrize(
+    ("said", "amount"),
+    [("等了半个月 得赔我50块吧", "50.00"), ("耽误我这么多天 总得给个说法吧", None)],
+)
+async def test_a_request_for_compensation_goes_to_a_person_with_the_amount_asked(
+    store: str, said: str, amount: str | None
+) -> None:
+    messages = await submit(
+        complaint_description=said, complaint_order=NONE, complaint_severity="low",
+        complaint_kind="compensation",
+    )  # fmt: skip
+    expected = "utter_compensation_amount_escalated" if amount else "utter_compensation_escalated"
+    assert [m["response"] for m in messages] == ["utter_complaint_created", expected]
+    assert "{" not in render(messages[1]) and (amount is None or "50.00元" in render(messages[1]))
+    with create_engine(store).connect() as conn:
+        mine = Complaint.conversation_id == "conv-c"
+        row = conn.execute(select(Complaint.category, Complaint.amount_asked).where(mine)).one()
+        reason = conn.execute(
+            select(HandoffRequest.reason).where(HandoffRequest.conversation_id == "conv-c")
+        ).scalar_one()
+    assert row.category == "compensation" and reason == "compensation"
+    assert (str(row.amount_asked) if row.amount_asked is not None else None) == amount
+
+
+@pytest.mark.parametrize("said", ["给个说法吧", "这得补偿我吧", "退点差价"])
+def test_words_asking_for_compensation_make_it_that_category(said: str) -> None:
+    assert complaint_category(said) == "compensation"

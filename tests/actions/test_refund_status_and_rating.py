@@ -218,3 +218,27 @@ async def test_rating_saved_once_per_conversation(store: str) -> None:
         ).all()
     engine.dispose()
     assert rows == [(5, "refund", None)]
+
+
+def scored(text: str, intent: str, score: int | None) -> Tracker:
+    entities = [] if score is None else [{"entity": "rating", "value": score}]
+    message = {"intent": {"name": intent}, "entities": entities, "text": text}
+    slots = {"requested_slot": "rating_overall"}
+    return Tracker("conv-9", slots, message, [], False, None, {"name": "rating_form"}, "")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "score", "taken"),
+    [("还行吧", "complain", 3, 3),  # short: a score, whatever the intent
+     ("不满意", "complain", 2, 2),
+     ("我很不满意你们的处理方式 我要投诉", "complain", 2, None),  # a complaint leaves
+     ("算了不评了", "cancel", 3, None),
+     ("还行 转人工吧", "human_handoff", 3, None)],
+)  # fmt: skip
+async def test_a_short_answer_with_a_score_is_the_score(
+    text: str, intent: str, score: int, taken: int | None
+) -> None:
+    found = await ValidateRatingForm().extract_rating_overall(
+        CollectingDispatcher(), scored(text, intent, score), DOMAIN
+    )
+    assert found.get("rating_overall") == taken

@@ -14,6 +14,7 @@ from actions.returns import (
     NO,
     REFUSED,
     YES,
+    ActionStartWrongItemReturn,
     ActionSubmitReturn,
     ValidateExchangeForm,
     ValidateReturnForm,
@@ -149,3 +150,48 @@ async def test_exchange_validator_does_not_offer_refund_only() -> None:
     result, messages = await reason(ValidateExchangeForm(), "202411190010", "拍错了")
     assert messages[0]["response"] == "utter_policy_not_shipped_refund_only"
     assert result["return_confirm"] == REFUSED
+
+
+async def test_a_wrong_item_is_apologised_for_and_its_reason_not_asked_again() -> None:
+    """寄错了 starts the return with the reason known: once the order is proved, the shop's
+    verdict (it pays the shipping) follows without asking why."""
+    dispatcher = CollectingDispatcher()
+    started = await ActionStartWrongItemReturn().run(
+        dispatcher, form_tracker("return_form"), DOMAIN
+    )
+    assert [m["response"] for m in dispatcher.messages] == ["utter_wrong_item_sorry"]
+    [reported] = [e["value"] for e in started if e.get("name") == "return_reported_reason"]
+    prove("202411150003", "conv-r")
+    dispatcher = CollectingDispatcher()
+    proved = form_tracker(
+        "return_form", order_id="202411150003", verified_order="202411150003",
+        return_reported_reason=reported, requested_slot="phone",
+    )  # fmt: skip
+    events = await ValidateReturnForm().get_validation_events(dispatcher, proved, DOMAIN)
+    assert {
+        "event": "slot",
+        "name": "return_reason",
+        "value": "wrong_item",
+        "timestamp": None,
+    } in events
+    [verdict] = dispatcher.messages
+    assert "商家" in render(verdict) and "{" not in render(verdict)
+
+
+async def test_a_reported_reason_waits_until_the_order_is_proved() -> None:
+    dispatcher = CollectingDispatcher()
+    unproved = form_tracker("return_form", order_id="202411150003", return_reported_reason="发错货")
+    events = await ValidateReturnForm().get_validation_events(dispatcher, unproved, DOMAIN)
+    assert not any(e.get("name") == "return_reason" for e in events) and dispatcher.messages == []
+
+
+async def test_the_reported_reason_survives_the_order_number() -> None:
+    """Giving (or correcting) the order clears the answers about an order, not 寄错了."""
+    tracker = form_tracker(
+        "return_form", return_reported_reason="发错货", requested_slot="order_id"
+    )
+    result = await ValidateReturnForm().validate_order_id(
+        "202411150003", CollectingDispatcher(), tracker, DOMAIN
+    )
+    assert result["order_id"] == "202411150003" and "return_reported_reason" not in result
+    assert result["return_reason"] is None  # an answer about the previous order is cleared

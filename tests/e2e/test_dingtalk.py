@@ -46,12 +46,19 @@ def post(server: BotServer, body: dict, stamp: str | None = None, sign: str | No
 
 
 def replies(platform: FakePlatform, since: int) -> list[str]:
-    """What the bot posted to DingTalk's session webhook since the `since`-th post."""
-    return [
-        body["text"]["content"]
-        for path, body in platform.posts[since:]
-        if path.startswith("/robot/")
-    ]
+    """What the bot posted to DingTalk's session webhook since the `since`-th post, waiting
+    (up to a minute) for the first: the reply follows the callback's answer."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = [
+            body["text"]["content"]
+            for path, body in platform.posts[since:]
+            if path.startswith("/robot/")
+        ]
+        if found:
+            return found
+        time.sleep(0.1)
+    pytest.fail("no reply through the session webhook within 60 s")
 
 
 def test_a_signed_message_is_answered_through_the_session_webhook(
@@ -81,7 +88,9 @@ def test_an_unsigned_or_stale_request_is_refused_and_touches_nothing(
 
 def test_a_replayed_message_is_refused(bot_server: BotServer, fake_platform: FakePlatform) -> None:
     body = callback(fake_platform, "你好")
+    before = len(fake_platform.posts)
     assert post(bot_server, body) == 200
+    replies(fake_platform, before)
     before = len(fake_platform.posts)
     assert post(bot_server, body) == 409 and len(fake_platform.posts) == before
 
@@ -91,7 +100,9 @@ def test_a_signature_cannot_carry_a_second_body(
 ) -> None:
     stamp = str(now_ms())
     sign = signature(stamp, DINGTALK_SECRET)
+    before = len(fake_platform.posts)
     assert post(bot_server, callback(fake_platform, "你好"), stamp, sign) == 200
+    replies(fake_platform, before)
     before = len(fake_platform.posts)
     forged = callback(fake_platform, "查退款", {"senderStaffId": "someone-else"})
     assert post(bot_server, forged, stamp, sign) == 409 and len(fake_platform.posts) == before
@@ -112,6 +123,7 @@ def test_a_group_chat_is_asked_to_message_privately(
      {"msgId": None}, {"createAt": 0},
      {"sessionWebhook": "http://attacker.example/robot/sendBySession?session=abc"},
      {"sessionWebhook": "http://127.0.0.1:1/robot/send?access_token=attacker"},
+     {"sessionWebhook": "http://["},  # once a ValueError in urlsplit, a 500
      {"sessionWebhookExpiredTime": 1}],
 )  # fmt: skip
 def test_a_malformed_message_or_foreign_reply_url_is_refused(
@@ -122,3 +134,19 @@ def test_a_malformed_message_or_foreign_reply_url_is_refused(
     before = len(fake_platform.posts)
     status = post(bot_server, callback(fake_platform, "你好", body))
     assert status == 400 and len(fake_platform.posts) == before
+
+
+def test_any_sender_id_is_answered_not_a_crash(
+    bot_server: BotServer, fake_platform: FakePlatform
+) -> None:
+    before = len(fake_platform.posts)
+    assert post(bot_server, callback(fake_platform, "你好", {"senderStaffId": "\udc00x"})) == 200
+    assert "售后小助手" in replies(fake_platform, before)[0]
+
+
+def test_a_body_too_large_for_any_callback_is_refused(
+    bot_server: BotServer, fake_platform: FakePlatform
+) -> None:
+    before = len(fake_platform.posts)
+    assert post(bot_server, callback(fake_platform, "退" * 40_000)) == 413
+    assert len(fake_platform.posts) == before

@@ -64,15 +64,20 @@ def encrypted(event: dict, key: str = KEY) -> bytes:
 
 
 def post(
-    server: BotServer, body: bytes, *, stamp: str | None = None, sign: str | None = None
+    server: BotServer,
+    body: bytes,
+    *,
+    stamp: str | None = None,
+    sign: str | None = None,
+    nonce: str | bytes | None = None,
 ) -> requests.Response:
     stamp = stamp or str(int(time.time()))
-    nonce = uuid.uuid4().hex
-    headers = {
+    nonce = nonce or uuid.uuid4().hex
+    headers: dict[str, str | bytes] = {
         "Content-Type": "application/json",
         "X-Lark-Request-Timestamp": stamp,
         "X-Lark-Request-Nonce": nonce,
-        "X-Lark-Signature": sign or signature(stamp, nonce, KEY, body),
+        "X-Lark-Signature": sign or signature(stamp, str(nonce), KEY, body),
     }
     return requests.post(
         f"{server.rasa_url}/webhooks/feishu/webhook", data=body, headers=headers, timeout=60
@@ -244,6 +249,8 @@ def _tampered(case: str) -> tuple[bytes, dict]:
             {},
         ),
         "too large": (encrypted(message("退" * 30000, "ou_e2e_attacker")), {}),
+        # raw bytes that are no text: once an encoding error, a 500
+        "nonce not text": (encrypted(event), {"nonce": b"\xff\xfe", "sign": "0" * 64}),
     }
     return cases[case]
 
@@ -253,7 +260,7 @@ def _tampered(case: str) -> tuple[bytes, dict]:
     ["bad signature", "stale", "future", "stamp not a number", "stamp of 400 digits",
      "wrong verification token",
      "another app", "not encrypted", "not json", "garbage ciphertext", "schema 1.0",
-     "no event id", "content not json", "click without payload", "too large"],
+     "no event id", "content not json", "click without payload", "too large", "nonce not text"],
 )  # fmt: skip
 def test_a_bad_request_gets_4xx_and_sends_nothing(
     bot_server: BotServer, fake_platform: FakePlatform, case: str

@@ -94,3 +94,33 @@ def test_the_widgets_messages_are_recorded_as_the_web_channel(bot_server: BotSer
     )
     assert reply.status_code == 200 and "您好" in texts(reply.json())
     assert any('"input_channel": "web"' in e for e in bot_server.stored_events(chat))
+
+
+def test_metadata_too_deep_to_redact_is_refused(bot_server: BotServer) -> None:
+    deep: dict = {}
+    for _ in range(900):
+        deep = {"x": deep}
+    assert (
+        post(bot_server, {"sender": "e2e-deep", "message": "你好", "metadata": deep}).status_code
+        == 400
+    )
+    assert "您好" in texts(bot_server.say("e2e-deep", "你好"))  # and the conversation goes on
+
+
+def test_a_body_larger_than_any_message_is_refused_unread(bot_server: BotServer) -> None:
+    huge = {"sender": "e2e-huge", "message": "退" * 600_000}  # about 1.8 MB
+    assert post(bot_server, huge).status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (b"[" * 15_000, {}),
+        (b'{"sender": "x"}', {"Content-Type": "application/json; charset=bogus"}),
+    ],
+)
+def test_the_page_refuses_odd_bodies_with_400(
+    bot_server: BotServer, body: bytes, headers: dict
+) -> None:
+    reply = requests.post(f"{bot_server.web_url}/api/chat", data=body, headers=headers, timeout=30)
+    assert reply.status_code == 400

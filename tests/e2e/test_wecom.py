@@ -95,7 +95,7 @@ def test_the_url_check_echoes_only_a_correctly_signed_echostr(bot_server: BotSer
     def check(
         corp: str = CORP, sign: str | None = None, stamp: str | None = None
     ) -> requests.Response:
-        echostr = wecom_crypto.encrypt("echo-20261128", KEY, corp)
+        echostr = wecom_crypto.encrypt("2026112812345678901", KEY, corp)
         stamp = stamp or str(int(time.time()))
         params = {
             "msg_signature": sign or wecom_crypto.signature(TOKEN, stamp, "n1", echostr),
@@ -106,11 +106,27 @@ def test_the_url_check_echoes_only_a_correctly_signed_echostr(bot_server: BotSer
         return requests.get(url, params=params, timeout=30)
 
     good = check()
-    assert good.status_code == 200 and good.text == "echo-20261128"
+    assert good.status_code == 200 and good.text == "2026112812345678901"
     assert check(sign="0" * 40).status_code == 401
     assert check(corp="ww-another-corp").status_code == 401
     assert check(stamp=str(int(time.time()) - 2 * 3600)).status_code == 401
     assert check(stamp="9" * 400).status_code == 401  # once an OverflowError, a 500
+
+
+def test_a_captured_message_cannot_be_decrypted_through_the_url_check(
+    bot_server: BotServer,
+) -> None:
+    """A message callback is signed like an echostr; the URL check must not echo it."""
+    encrypted = wecom_crypto.encrypt(text_message("我的手机号13800138000", "zhangwei"), KEY, CORP)
+    stamp = str(int(time.time()))
+    params = {
+        "msg_signature": wecom_crypto.signature(TOKEN, stamp, "n7", encrypted),
+        "timestamp": stamp, "nonce": "n7", "echostr": encrypted,
+    }  # fmt: skip
+    answer = requests.get(
+        f"{bot_server.rasa_url}/webhooks/wecom/webhook", params=params, timeout=30
+    )
+    assert answer.status_code == 401 and "13800138000" not in answer.text
 
 
 def test_a_message_is_answered_through_the_send_api_and_a_number_chooses(
@@ -187,6 +203,7 @@ BOMB = (
 @pytest.mark.parametrize(
     ("case", "expected"),
     [("bad signature", 401), ("stale", 401), ("stamp of 400 digits", 401), ("another corp", 401),
+     ("unknown XML encoding", 400),
      ("another app", 400),
      ("not xml", 400), ("entity bomb", 400), ("no Encrypt", 400), ("no MsgId", 400),
      ("no sender", 400), ("too large", 413)],
@@ -203,6 +220,9 @@ def test_a_bad_callback_gets_4xx_and_sends_nothing(
         "not xml": {"body": "{not xml"},
         "entity bomb": {"body": BOMB},
         "no Encrypt": {"body": "<xml><ToUserName>x</ToUserName></xml>"},
+        "unknown XML encoding": {  # once a LookupError, a 500
+            "body": '<?xml version="1.0" encoding="bogus"?><xml><Encrypt>QUFB</Encrypt></xml>'
+        },
     }.get(case, {})
     if case == "another app":
         inner = text_message("查退款", "attacker", AgentID="1000099")

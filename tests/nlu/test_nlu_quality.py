@@ -10,6 +10,7 @@ import pytest
 from bot.cli.serve import MODEL_PATH
 from bot.config import PROJECT_ROOT
 from bot.nlp.evaluate import ModelReport, evaluate, load_examples
+from bot.nlp.normalise import comparable
 
 pytestmark = pytest.mark.e2e  # needs the trained model
 
@@ -28,12 +29,22 @@ def blind() -> ModelReport:
     return evaluate(MODEL_PATH, load_examples(SPLITS / "test_nlu_blind.yml"), "blind")
 
 
+@pytest.fixture(scope="module")
+def real_register() -> ModelReport:
+    examples = load_examples(SPLITS / "test_nlu_real_register.yml")
+    return evaluate(MODEL_PATH, examples, "real register", with_entities=False)
+
+
 # The issue's targets. The intent classifier is deterministic (same data, same model), so
 # the guards need no margin for run-to-run noise; the blind split was written in batches, each
 # after a change and scored before anything was tuned, so it estimates what a new customer sees.
 HELD_OUT_ACCURACY = 0.95
 HELD_OUT_MACRO_F1 = 0.93
 BLIND_ACCURACY = 0.95
+# Messages the way marketplace buyers write them (issue 11): at most 8 in 100 misread, and few
+# left to the fallback.
+REAL_REGISTER_ACCURACY = 0.92
+REAL_REGISTER_FALLBACK = 0.03
 
 
 def test_intents_on_the_held_out_split(held_out: ModelReport) -> None:
@@ -59,12 +70,19 @@ def test_blind_split_does_not_regress(blind: ModelReport) -> None:
     assert blind.intent_accuracy >= BLIND_ACCURACY
 
 
+def test_messages_in_the_buyers_register(real_register: ModelReport) -> None:
+    assert real_register.intent_accuracy >= REAL_REGISTER_ACCURACY
+    assert real_register.fallback_rate <= REAL_REGISTER_FALLBACK
+
+
 def test_the_splits_were_never_trained_on() -> None:
+    """Compared as the model reads them: 退貨 and 退货, ！and !, are the same message."""
     from rasa.shared.nlu.training_data.loading import load_data
 
     trained = {
-        m.get("text") for m in load_data(str(PROJECT_ROOT / "data" / "nlu")).training_examples
+        comparable(m.get("text"))
+        for m in load_data(str(PROJECT_ROOT / "data" / "nlu")).training_examples
     }
-    for split in ("test_nlu.yml", "test_nlu_blind.yml"):
-        overlap = {e.text for e in load_examples(SPLITS / split)} & trained
+    for split in ("test_nlu.yml", "test_nlu_blind.yml", "test_nlu_real_register.yml"):
+        overlap = {e.text for e in load_examples(SPLITS / split) if comparable(e.text) in trained}
         assert not overlap, f"{split} shares examples with data/nlu: {sorted(overlap)[:5]}"
