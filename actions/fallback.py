@@ -56,7 +56,7 @@ class ActionHandleFallback(Action):
             titles = domain.get("responses", {})
             buttons = [
                 {"title": titles[f"utter_choice_{intent}"][0]["text"], "payload": f"/{intent}"}
-                for intent in (*candidates, "human_handoff")
+                for intent in dict.fromkeys((*candidates, "human_handoff"))  # once each
                 if f"utter_choice_{intent}" in titles
             ]
             dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)

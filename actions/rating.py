@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.answers import yes_no_answer
+from actions.complaints import COMPENSATION
 from actions.guard import GuardedAction
 from actions.job_slots import form_slots, reset
 from bot.nlp.extract import extract_ratings
@@ -155,9 +156,11 @@ class ActionLeaveRating(GuardedAction):
         events = [ActiveLoop(None), SlotSet("requested_slot", None), *survey_over(domain)]
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         text = str(tracker.latest_message.get("text") or "")
-        if intent == "complain" and not text.startswith("/"):
+        if intent in ("complain", "request_compensation") and not text.startswith("/"):
             # What they said may already describe the complaint (a button's payload does not).
             events.append(SlotSet("complaint_description", text))
+        if intent == "request_compensation":  # the slot's own mapping fills only outside forms
+            events.append(SlotSet("complaint_kind", COMPENSATION))
         return events
 
 

@@ -22,6 +22,7 @@ from bot.services import assess_return, open_return, order_lines, refund_only_am
 
 YES, NO, REFUSED = "yes", "no", "refused"
 WRONG_ITEM_ANSWER = "发错货"  # what the reason question's button sends
+WRONG_ITEM_START = "action_start_wrong_item_return"
 CREATED = {
     "return": "utter_return_created",
     "exchange": "utter_exchange_created",
@@ -66,7 +67,7 @@ class ReturnValidation(OrderOwnershipValidation, ABC):
         take a reason the customer gave before the form asked (发错货) as the answer, so the
         policy's verdict follows at once instead of a question already answered."""
         events = await super().get_validation_events(dispatcher, tracker, domain)
-        reported = tracker.get_slot("return_reported_reason")
+        reported = tracker.get_slot("return_reported_reason") if _reported_for(tracker) else None
         tracker.add_slots(events)
         if not reported or tracker.get_slot("return_reason") or not is_verified(tracker):
             return events
@@ -171,11 +172,24 @@ class ActionSubmitReturn(GuardedAction):
         ]
 
 
+def _reported_for(tracker: Tracker) -> bool:
+    """Was the active form started right after the customer reported the reason? A reason
+    reported for a return the customer then left must not answer a later one."""
+    form = None
+    for event in reversed(tracker.events):
+        if form is None:
+            if event.get("event") == "active_loop" and event.get("name"):
+                form = event["name"]
+        elif event.get("event") == "action" and event.get("name") != form:
+            return bool(event.get("name") == WRONG_ITEM_START)  # what started the form
+    return False
+
+
 class ActionStartWrongItemReturn(Action):
     """寄错了: apologise, and keep the reason so the return form does not ask for it."""
 
     def name(self) -> str:
-        return "action_start_wrong_item_return"
+        return WRONG_ITEM_START
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

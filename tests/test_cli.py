@@ -151,6 +151,7 @@ def test_the_servers_that_take_messages_stop_before_the_action_server(tmp_path: 
             open(sys.argv[1], "a").write(sys.argv[2] + " %f\\n" % time.monotonic())
             sys.exit(0)
         signal.signal(signal.SIGTERM, stop)
+        open(sys.argv[1] + "." + sys.argv[2], "w").close()  # ready: the handler is in place
         while True:
             time.sleep(0.05)
         """
@@ -161,7 +162,10 @@ def test_the_servers_that_take_messages_stop_before_the_action_server(tmp_path: 
         subprocess.Popen([sys.executable, "-c", script, str(log), name])
         for name in ("rasa", "actions")
     ]
-    time.sleep(1)  # both have installed their handlers
+    deadline = time.monotonic() + 60
+    while not all(Path(f"{log}.{n}").exists() for n in ("rasa", "actions")):
+        assert time.monotonic() < deadline, "the stand-in servers did not start"
+        time.sleep(0.05)
     _stop([started[0]], [started[1]])
     order = [line.split()[0] for line in log.read_text().splitlines()]
     assert order == ["rasa", "actions"]

@@ -133,13 +133,9 @@ def known_intents(domain_path: Path, nlu_dir: Path) -> set[str]:
 
 def evaluation_texts(split_dir: Path = PROJECT_ROOT / "tests" / "nlu") -> set[str]:
     """The evaluation splits' messages as the model reads them: never to be trained on."""
-    texts: set[str] = set()
-    for split in split_dir.glob("*.yml"):
-        for block in (yaml.safe_load(split.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            for line in str(block.get("examples", "")).splitlines():
-                if line.strip().startswith("- "):
-                    texts.add(comparable(line.strip()[2:]))
-    return texts
+    from bot.nlp.evaluate import load_examples  # reads Rasa's format: entity markup removed
+
+    return {comparable(e.text) for split in split_dir.glob("*.yml") for e in load_examples(split)}
 
 
 def import_review(

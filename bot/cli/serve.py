@@ -28,8 +28,8 @@ logger = logging.getLogger(__name__)
 
 MODEL_PATH = PROJECT_ROOT / "models" / "aftersales.tar.gz"
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
-# Bodies larger than this are refused before they are read (Sanic's default is 100 MB): no
-# message, callback or action call comes near it.
+# Bodies larger than this are refused by the Rasa server before they are read (Sanic's default
+# is 100 MB): no message or callback comes near it.
 MAX_REQUEST_BYTES = 1024 * 1024
 REDACTING_STORE = "bot.privacy.tracker_store.RedactingTrackerStore"
 
@@ -116,12 +116,7 @@ def server_env(options: ServeOptions, environ: dict[str, str]) -> dict[str, str]
     for this run lets the demo page sign its demo customers in; production sets neither.
     Without WEB_CHANNEL_KEY, one made for this run lets the page's server (and only it) use
     the bot's web channel; replicas behind a load balancer must share one set explicitly."""
-    env = dict(
-        environ,
-        SANIC_HOST=options.action_host,
-        SANIC_REQUEST_MAX_SIZE=str(MAX_REQUEST_BYTES),
-        RASA_PORT=str(options.rasa_port),
-    )
+    env = dict(environ, SANIC_HOST=options.action_host, RASA_PORT=str(options.rasa_port))
     if not env.get("WEB_CHANNEL_KEY"):
         env["WEB_CHANNEL_KEY"] = secrets.token_urlsafe(32)
     if env.get("BOT_DEMO") == "1" and not env.get("CUSTOMER_TOKEN_SECRET"):
@@ -195,8 +190,11 @@ def serve(shell: bool = False) -> int:
                 f"Ctrl-C stops all servers.",
                 flush=True,
             )
+        # Only the server that faces clients gets the size limit: the action server is called
+        # with whole conversations.
+        rasa_env = {**env, "SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES)}
         rasa = subprocess.Popen(
-            rasa_server_command(options, endpoints, shell), cwd=PROJECT_ROOT, env=env
+            rasa_server_command(options, endpoints, shell), cwd=PROJECT_ROOT, env=rasa_env
         )
         processes = [actions, rasa]
         if not shell:

@@ -20,8 +20,9 @@ from bot.policy import (
 from bot.services.verification import has_proof
 from bot.store import open_repository
 
+_COMPENSATION_WORDS = r"赔偿|赔钱|赔我|赔付|假一赔|补偿|给个说法|给我一个说法|红包|差价"
 _CATEGORY_WORDS = [
-    ("compensation", r"赔|补偿|说法|红包|差价"),
+    ("compensation", _COMPENSATION_WORDS),
     ("delivery", r"快递|物流|配送|送货|驿站|签收|派送"),
     ("refund", r"退款|退钱|到账"),
     ("quality", r"质量|假货|坏|破|瑕疵|次品|虚假宣传|不一样"),
@@ -38,6 +39,20 @@ def complaint_category(text: str) -> str:
         if re.search(pattern, text):
             return category
     return "other"
+
+
+def amount_asked(text: str) -> Decimal | None:
+    """The amount a request for compensation names: the one nearest the words asking for it
+    (买的299元耳机坏了 赔我50块 → 50), else the last one."""
+    text = normalise(text)
+    amounts = extract_amounts(text)
+    if not amounts:
+        return None
+    asks = [m.start() for m in re.finditer(_COMPENSATION_WORDS + r"|赔|补", text)]
+    if not asks:
+        return Decimal(amounts[-1].value)
+    nearest = min(amounts, key=lambda a: min(abs(a.start - at) for at in asks))
+    return Decimal(nearest.value)
 
 
 def sounds_angry(text: str) -> bool:
@@ -80,8 +95,7 @@ def open_complaint(
         angry = sounds_angry(description)
         category = "compensation" if compensation else complaint_category(description)
         wants_compensation = category == "compensation"
-        amounts = extract_amounts(normalise(description)) if wants_compensation else []
-        amount = Decimal(amounts[0].value) if amounts else None
+        amount = amount_asked(description) if wants_compensation else None
         escalate = needs_human(
             rules,
             severity=severity,

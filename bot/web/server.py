@@ -195,10 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=os.environ.get("WEB_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
     args = parser.parse_args(argv)
-    install_log_redaction()  # the access log shows what browsers send (Referer, User-Agent)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s  %(message)s"
     )
+    install_log_redaction()  # the access log shows what browsers send (Referer, User-Agent)
     options = WebOptions.from_env()
     if not options.channel_key:
         logger.error(

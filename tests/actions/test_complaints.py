@@ -17,6 +17,7 @@ from actions.complaints import (
     ValidateComplaintForm,
 )
 from bot.services import complaint_category, sounds_angry
+from bot.services.complaints import amount_asked
 from bot.store.models import Complaint, HandoffRequest
 from tests.actions.conftest import DOMAIN, prove, render
 
@@ -208,3 +209,17 @@ async def test_a_request_for_compensation_goes_to_a_person_with_the_amount_asked
 @pytest.mark.parametrize("said", ["给个说法吧", "这得补偿我吧", "退点差价"])
 def test_words_asking_for_compensation_make_it_that_category(said: str) -> None:
     assert complaint_category(said) == "compensation"
+
+
+@pytest.mark.parametrize(
+    ("said", "amount"),
+    [("买的299元耳机坏了 赔我50块", "50.00"), ("补偿20元吧 这单88元", "20.00"), ("赔偿", None),
+     ("运费12块钱 退货花的", "12.00")],
+)  # fmt: skip
+def test_the_amount_asked_is_the_one_next_to_the_request(said: str, amount: str | None) -> None:
+    found = amount_asked(said)
+    assert (None if found is None else f"{found:.2f}") == amount
+
+
+def test_a_complaint_that_only_mentions_an_explanation_is_not_a_compensation_claim() -> None:
+    assert complaint_category("客服连个说法都没有 态度太差") == "service"

@@ -69,3 +69,9 @@ async def test_without_two_likely_jobs_it_asks_to_rephrase(ranking: list) -> Non
 async def test_a_second_misunderstanding_still_offers_a_person() -> None:
     ranking = [("nlu_fallback", 0.3), ("request_return", 0.24), ("request_exchange", 0.2)]
     assert (await ask(ranking, before=("nlu_fallback",)))["response"] == "utter_offer_human"
+
+
+async def test_a_person_among_the_likely_jobs_is_offered_once() -> None:
+    ranking = [("nlu_fallback", 0.3), ("human_handoff", 0.24), ("complain", 0.2)]
+    titles = [b["title"] for b in (await ask(ranking))["buttons"]]
+    assert titles == ["转人工", "投诉"]

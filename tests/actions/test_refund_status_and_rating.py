@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine, select
 
 from actions.identity import LOCKED
-from actions.rating import ActionSaveRating, ValidateRatingForm
+from actions.rating import ActionLeaveRating, ActionSaveRating, ValidateRatingForm
 from actions.refunds import ActionShowRefundStatus, ValidateRefundStatusForm
 from bot.store.models import Rating
 from tests.actions.conftest import DOMAIN, prove, render
@@ -242,3 +242,12 @@ async def test_a_short_answer_with_a_score_is_the_score(
         CollectingDispatcher(), scored(text, intent, score), DOMAIN
     )
     assert found.get("rating_overall") == taken
+
+
+async def test_asking_for_compensation_during_the_survey_starts_that_complaint() -> None:
+    said = "等了半个月 得赔我50块"
+    message = {"intent": {"name": "request_compensation"}, "entities": [], "text": said}
+    tracker = Tracker("conv-9", {}, message, [], False, None, {"name": "rating_form"}, "")
+    events = await ActionLeaveRating().run(CollectingDispatcher(), tracker, DOMAIN)
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["complaint_description"] == said and slots["complaint_kind"] == "compensation"

@@ -31,6 +31,18 @@ def demo_orders(demo_store: str) -> None:
     """Every test here runs on the demo orders."""
 
 
+def started_by(action: str, form: str = "return_form") -> list[dict]:
+    """The events of a form that `action` started, as Rasa logs them, a few turns in."""
+    return [
+        {"event": "action", "name": action},
+        {"event": "action", "name": form},
+        {"event": "active_loop", "name": form},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "202411150003"},
+        {"event": "action", "name": form},
+    ]
+
+
 def form_tracker(form: str, **slots: Any) -> Tracker:
     events = [{"event": "active_loop", "name": form}]
     message = {"intent": {"name": "inform"}, "entities": [], "text": ""}
@@ -167,6 +179,7 @@ async def test_a_wrong_item_is_apologised_for_and_its_reason_not_asked_again() -
         "return_form", order_id="202411150003", verified_order="202411150003",
         return_reported_reason=reported, requested_slot="phone",
     )  # fmt: skip
+    proved.events[:] = started_by("action_start_wrong_item_return")
     events = await ValidateReturnForm().get_validation_events(dispatcher, proved, DOMAIN)
     assert {
         "event": "slot",
@@ -195,3 +208,25 @@ async def test_the_reported_reason_survives_the_order_number() -> None:
     )
     assert result["order_id"] == "202411150003" and "return_reported_reason" not in result
     assert result["return_reason"] is None  # an answer about the previous order is cleared
+
+
+async def test_a_reason_reported_for_a_return_left_earlier_does_not_answer_a_new_one() -> None:
+    """寄错了, then a refund question took over; a later 我要退货 asks its own reason."""
+    prove("202411150003", "conv-r")
+    dispatcher = CollectingDispatcher()
+    later = form_tracker(
+        "return_form", order_id="202411150003", verified_order="202411150003",
+        return_reported_reason="发错货", requested_slot="phone",
+    )  # fmt: skip
+    later.events[:] = [
+        {"event": "action", "name": "action_start_wrong_item_return"},
+        {"event": "action", "name": "return_form"},
+        {"event": "active_loop", "name": "return_form"},
+        {"event": "action", "name": "refund_status_form"},
+        {"event": "active_loop", "name": "refund_status_form"},
+        {"event": "active_loop", "name": None},
+        {"event": "action", "name": "action_listen"},
+        *started_by("action_listen")[1:],
+    ]
+    events = await ValidateReturnForm().get_validation_events(dispatcher, later, DOMAIN)
+    assert not any(e.get("name") == "return_reason" for e in events) and dispatcher.messages == []
