@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import requests
 from rasa.core.channels.channel import InputChannel, UserMessage
-from sanic import Blueprint, Sanic, response
+from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -144,10 +144,7 @@ class DingTalkInput(InputChannel):
             refused = await self.queue.submit_once(conversation, CHANNEL, deliveries, answer)
             return refused or response.json({})
 
-        @hook.listener("before_server_stop")
-        async def finish_turns(_app: Sanic, _loop: object) -> None:
-            await self.queue.drain()
-
+        self.queue.drain_before_stop(hook)
         return hook
 
 

@@ -138,10 +138,7 @@ class FeishuInput(InputChannel):
                 return refusal(404, "feishu is not configured")
             return await self._receive(request, on_new_message)
 
-        @hook.listener("before_server_stop")
-        async def finish_turns(_app: Sanic, _loop: object) -> None:
-            await self.queue.drain()
-
+        self.queue.drain_before_stop(hook)
         return hook
 
     async def _receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import requests
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
-from sanic import Sanic, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -202,6 +202,13 @@ class ConversationQueue:
             self._waiting[conversation] -= 1
             if not self._waiting[conversation]:
                 del self._waiting[conversation], self._locks[conversation]
+
+    def drain_before_stop(self, hook: Blueprint) -> None:
+        """Have the server wait for this queue's accepted turns before it stops."""
+
+        @hook.listener("before_server_stop")
+        async def finish_turns(_app: Sanic, _loop: object) -> None:
+            await self.drain()
 
     async def drain(self, timeout: float = DRAIN_TIMEOUT_S) -> None:
         """Wait (at most `timeout` seconds) for the turns already accepted: on shutdown, a

@@ -131,10 +131,7 @@ class WeComInput(InputChannel):
                 return refusal(404, "wecom is not configured")
             return await self._receive(request, on_new_message)
 
-        @hook.listener("before_server_stop")
-        async def finish_turns(_app: Sanic, _loop: object) -> None:
-            await self.queue.drain()
-
+        self.queue.drain_before_stop(hook)
         return hook
 
     def _verified_plaintext(self, request: Request, encrypted: str) -> str | None:

@@ -109,14 +109,13 @@ async def _stored_user_events(endpoints: Path, domain_path: Path) -> list[dict[s
     return events
 
 
-def write_review(items: list[ReviewItem], path: Path, limit: int | None = None) -> int:
+def write_review(items: list[ReviewItem], path: Path) -> int:
     """Write the review file; the number of entries written."""
-    chosen = items[:limit] if limit else items
     body = yaml.safe_dump(
-        {"messages": [item.as_yaml() for item in chosen]}, allow_unicode=True, sort_keys=False
+        {"messages": [item.as_yaml() for item in items]}, allow_unicode=True, sort_keys=False
     )
     path.write_text(_HEADER + body, encoding="utf-8")
-    return len(chosen)
+    return len(items)
 
 
 def known_intents(domain_path: Path, nlu_dir: Path) -> set[str]:
