@@ -12,6 +12,7 @@ way: the customer never meets an empty reply.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
@@ -22,7 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.job_slots import JOB_OF_FORM, form_slots, job_slots, reset
-from bot.services import DuplicateRequest, OwnershipNotVerified, StoreError
+from bot.services import DuplicateRequest, OwnershipNotVerified, StoreError, describe_request
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,22 @@ def _failure(
     return [*cleared, *proof, SlotSet("job_done", False)]
 
 
+async def _show_open_one(
+    dispatcher: CollectingDispatcher, public_id: str, conversation_id: str
+) -> None:
+    """Where the request a second application ran into stands (best effort: the refusal
+    itself was already said)."""
+    from actions.followup import view_values  # followup builds on this module
+
+    try:
+        view = await asyncio.to_thread(describe_request, public_id, conversation_id)
+    except Exception:
+        logger.warning("could not show the open request %s", public_id)
+        return
+    if view is not None:
+        dispatcher.utter_message(response=f"utter_status_{view.stage}", **view_values(view))
+
+
 class GuardedAction(Action, ABC):
     """An action whose failures end in the job's apology. Subclasses write `act`."""
 
@@ -79,10 +96,13 @@ class GuardedAction(Action, ABC):
         try:
             return await self.act(dispatcher, tracker, domain)
         except Exception as exc:
-            return [
+            events = [
                 *_failure(self, exc, dispatcher, domain, form, self.job, self.ends_job),
                 *self.after_failure(domain),
             ]
+            if isinstance(exc, DuplicateRequest):
+                await _show_open_one(dispatcher, exc.public_id, tracker.sender_id)
+            return events
 
     def after_failure(self, domain: dict[str, Any]) -> list[dict[str, Any]]:
         """Events to add after the apology (for example, slots to clear)."""

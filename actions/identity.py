@@ -52,9 +52,9 @@ LOCK_VALUES = {"lock_hours": lock_hours()}
 MISMATCH_RESPONSES = {False: "utter_phone_mismatch", True: "utter_phone_mismatch_full_only"}
 
 
-# What the customer said about the request itself (寄错了), not about an order: kept when the
-# order changes, while the answers about the other order are cleared.
-ABOUT_THE_REQUEST = frozenset({"return_reported_reason"})
+# What the customer said about the request itself (寄错了; which change they came for), not
+# about an order: kept when the order changes, while the answers about the other order are cleared.
+ABOUT_THE_REQUEST = frozenset({"return_reported_reason", "followup_change"})
 
 
 def signed_in_customer(tracker: Tracker) -> str | None:

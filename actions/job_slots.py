@@ -13,7 +13,14 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 
 # The forms that do a customer's job (the rating form only follows one).
-JOB_FORMS = ("refund_status_form", "return_form", "exchange_form", "repair_form", "complaint_form")
+JOB_FORMS = (
+    "refund_status_form",
+    "return_form",
+    "exchange_form",
+    "repair_form",
+    "complaint_form",
+    "followup_form",
+)
 # Which apology a job's store failure gets: utter_<job>_unavailable.
 JOB_OF_FORM = {
     "refund_status_form": "refund",
@@ -21,6 +28,7 @@ JOB_OF_FORM = {
     "exchange_form": "return",
     "repair_form": "repair",
     "complaint_form": "complaint",
+    "followup_form": "followup",
     "rating_form": "rating",
 }
 # Proof of ownership is the conversation's, not a job's: it survives cancel and completion.

@@ -135,6 +135,15 @@ def _given_score(tracker: Tracker) -> int:
     return int(tracker.get_slot("rating_overall") or DECLINED)
 
 
+# The follow-up intents that leave the survey, and the change each starts.
+FOLLOWUP_CHANGES = {
+    "ask_status": "status",
+    "give_tracking_number": "tracking",
+    "change_repair_visit": "reschedule",
+    "add_complaint_details": "details",
+}
+
+
 class ActionLeaveRating(GuardedAction):
     """Stop the survey: the customer asked for a person, a complaint, a new job, or to stop.
     Those always win over the survey; a score already given is kept."""
@@ -161,6 +170,8 @@ class ActionLeaveRating(GuardedAction):
             events.append(SlotSet("complaint_description", text))
         if intent == "request_compensation":  # the slot's own mapping fills only outside forms
             events.append(SlotSet("complaint_kind", COMPENSATION))
+        if intent in FOLLOWUP_CHANGES:  # likewise: what the follow-up form is for
+            events.append(SlotSet("followup_change", FOLLOWUP_CHANGES[intent]))
         return events
 
 

@@ -9,12 +9,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.followup import say_status
 from actions.guard import GuardedAction
 from actions.identity import LOCKED, OrderOwnershipValidation, is_verified
 from actions.job_slots import form_slots, reset
 from actions.presentation import readable, route_name
 from bot.policy import RefundStage, configured_rules
-from bot.services import refund_status
+from bot.services import refund_status, request_status
 
 STAGE_RESPONSES = {
     RefundStage.WAITING_FOR_GOODS: "utter_refund_waiting_for_goods",
@@ -56,9 +57,14 @@ class ActionShowRefundStatus(GuardedAction):
         status = await asyncio.to_thread(
             refund_status, tracker.get_slot("order_id"), tracker.sender_id
         )
-        if status is None:
-            dispatcher.utter_message(response="utter_no_refund_for_order")
-            return [*cleared, SlotSet("job_done", False)]
+        if status is None:  # no refund yet: a return may still be on its way to one
+            order_no = tracker.get_slot("order_id")
+            views = await asyncio.to_thread(request_status, order_no, tracker.sender_id)
+            if not views:
+                dispatcher.utter_message(response="utter_no_refund_for_order")
+                return [*cleared, SlotSet("job_done", False)]
+            say_status(dispatcher, order_no, views)
+            return [*cleared, SlotSet("topic", "refund"), SlotSet("job_done", True)]
         rules = configured_rules()
         dispatcher.utter_message(
             response=STAGE_RESPONSES[status.stage],

@@ -1,4 +1,4 @@
-"""`python -m bot <command>`: migrate, seed, status, serve and nlu-review."""
+"""`python -m bot <command>`: migrate, seed, status, serve, tick, handle and nlu-review."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from bot.cli import nlu_review
 from bot.clock import shop_now
 from bot.config import PROJECT_ROOT, get_settings
 from bot.policy import WorkCalendar
+from bot.services.handling import STEPS
+from bot.store import StoreError
 from bot.store.db import engine_for, unit_of_work
 from bot.store.migrate import revision_status, upgrade
 from bot.store.seed import is_empty, seed
@@ -45,6 +47,33 @@ def _status(_args: argparse.Namespace) -> int:
     current, head = revision_status(get_settings().database_url)
     print(f"schema revision: {current or 'none'} (newest: {head})")
     return 0 if current == head else 1
+
+
+def _tick(_args: argparse.Namespace) -> int:
+    from bot.services.ticks import run_tick
+
+    try:
+        report = run_tick()
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"escalated {report.escalated}, compensated {report.compensated}, "
+        f"flagged {report.flagged}, notices queued {report.notices}"
+    )
+    return 0
+
+
+def _handle(args: argparse.Namespace) -> int:
+    from bot.services.handling import apply_step
+
+    try:
+        apply_step(args.step, args.public_id, args.text)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.public_id}: {args.step} done")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -86,6 +115,16 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd = commands.add_parser("serve", help="run the action and Rasa servers")
     serve_cmd.add_argument("--shell", action="store_true", help="talk in this terminal instead")
     serve_cmd.set_defaults(run=_serve)
+    commands.add_parser(
+        "tick", help="act on the dates that have passed (escalate, compensate, notify); idempotent"
+    ).set_defaults(run=_tick)
+    handle_cmd = commands.add_parser(
+        "handle", help="move a request on, as the service team: approve RT…, receive RT…, …"
+    )
+    handle_cmd.add_argument("step", choices=[*STEPS, "reply", "reject"])
+    handle_cmd.add_argument("public_id", help="the request's id, e.g. RT20261128-0001")
+    handle_cmd.add_argument("text", nargs="?", help="the reply (reply) or the reason (reject)")
+    handle_cmd.set_defaults(run=_handle)
     review_cmd = commands.add_parser(
         "nlu-review", help="list the messages the bot understood least, ready to label"
     )

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,6 +152,29 @@ def _die_with_parent() -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def _tick_every(seconds: float, stop: threading.Event) -> None:
+    """Run the scheduled job (`python -m bot tick`) every `seconds` until `stop` is set; a
+    failure is logged and retried at the next beat, never fatal to the servers."""
+    from bot.services.ticks import run_tick  # the store is needed only once the loop runs
+
+    while not stop.wait(seconds):
+        try:
+            run_tick()
+        except Exception:
+            logger.exception("scheduled tick failed")
+
+
+def start_ticker() -> threading.Event | None:
+    """Start the every-minute scheduled job in this process unless TICK_SECONDS=0 (when
+    cron or another replica runs `python -m bot tick`). Returns the event that stops it."""
+    seconds = float(os.environ.get("TICK_SECONDS", "60"))
+    if seconds <= 0:
+        return None
+    stop = threading.Event()
+    threading.Thread(target=_tick_every, args=(seconds, stop), name="tick", daemon=True).start()
+    return stop
+
+
 def serve(shell: bool = False) -> int:
     """Run both servers in the foreground until Ctrl-C or until one of them exits."""
     try:  # fail now, not at a customer's first question, if the operator's files are wrong
@@ -197,6 +221,7 @@ def serve(shell: bool = False) -> int:
             rasa_server_command(options, endpoints, shell), cwd=PROJECT_ROOT, env=rasa_env
         )
         processes = [actions, rasa]
+        ticker = start_ticker()
         if not shell:
             processes.append(
                 subprocess.Popen(web_server_command(options), cwd=PROJECT_ROOT, env=env)
@@ -215,4 +240,6 @@ def serve(shell: bool = False) -> int:
         except KeyboardInterrupt:
             return 0
         finally:
+            if ticker is not None:
+                ticker.set()
             _stop([p for p in processes if p is not actions], [actions])

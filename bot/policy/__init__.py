@@ -4,6 +4,16 @@ Import from here; the submodules are split by feature only to keep each one shor
 """
 
 from bot.policy.calendar import HolidayFileError, WorkCalendar, WorkdayDate
+from bot.policy.changes import (
+    AWAITING_PARCEL_STATUSES,
+    CHANGEABLE_BOOKING_STATUSES,
+    OPEN_COMPLAINT_STATUSES,
+    WITHDRAWABLE_REQUEST_STATUSES,
+    repair_is_late,
+    reply_due_soon,
+    visit_changeable,
+    working_hours_between,
+)
 from bot.policy.complaints import (
     ComplaintDeadlines,
     Severity,
@@ -50,6 +60,14 @@ from bot.policy.returns import (
 from bot.policy.rules import PolicyConfigError, PolicyRules, load_rules
 
 __all__ = [
+    "AWAITING_PARCEL_STATUSES",
+    "CHANGEABLE_BOOKING_STATUSES",
+    "OPEN_COMPLAINT_STATUSES",
+    "WITHDRAWABLE_REQUEST_STATUSES",
+    "repair_is_late",
+    "reply_due_soon",
+    "visit_changeable",
+    "working_hours_between",
     "ComplaintDeadlines",
     "Decision",
     "DecisionValues",

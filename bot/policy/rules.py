@@ -48,6 +48,10 @@ class PolicyRules:
     onsite_service_start_hour: int = 9
     onsite_service_end_hour: int = 18
     onsite_booking_horizon_days: int = 30  # how far ahead a technician's diary is open
+    # A booked visit can be moved or cancelled by the customer up to this many working hours
+    # (counted inside the on-site service hours) before it starts; later, a person decides.
+    repair_change_notice_working_hours: int = 8
+    repair_late_coupon_yuan: int = 30  # the compensation for missing the promised repair date
 
     # Complaints (section 5)
     complaint_reply_hours: int = 24
@@ -56,6 +60,7 @@ class PolicyRules:
     dispute_result_working_days: int = 15
     consultation_reply_hours: int = 1
     repeat_complaint_threshold: int = 1  # earlier complaints that make a new one a repeat
+    complaint_reply_warning_hours: int = 2  # an unanswered complaint this close to its deadline
 
     # Human agents (转人工)
     agent_service_start_hour: int = 9
@@ -110,6 +115,8 @@ class PolicyRules:
             "onsite_categories": "、".join(sorted(self.onsite_categories)),
             "onsite_start_hour": self.onsite_service_start_hour,
             "onsite_end_hour": self.onsite_service_end_hour,
+            "change_notice_hours": self.repair_change_notice_working_hours,
+            "late_coupon": self.repair_late_coupon_yuan,
             "complaint_reply_hours": self.complaint_reply_hours,
             "complaint_solution_hours": self.complaint_solution_hours,
             "dispute_result_days": self.dispute_result_working_days,

@@ -9,6 +9,15 @@ not proved the order, `InvalidRequest` when the policy or the order no longer al
 asked. Actions catch `StoreError` in one place (`actions/guard.py`).
 """
 
+from bot.services.changes import (
+    ChangeReceipt,
+    ChangeRefused,
+    add_complaint_details,
+    add_tracking,
+    change_candidates,
+    reschedule_visit,
+    withdraw,
+)
 from bot.services.complaints import (
     ComplaintReceipt,
     complaint_category,
@@ -24,6 +33,7 @@ from bot.services.orders import (
     order_lines,
     recent_orders,
 )
+from bot.services.progress import RequestView, describe_request, request_status
 from bot.services.ratings import save_rating
 from bot.services.refunds import RefundStatus, refund_status
 from bot.services.repairs import (
@@ -45,6 +55,16 @@ from bot.services.verification import (
 from bot.store import DuplicateRequest, OwnershipNotVerified, StoreError
 
 __all__ = [
+    "ChangeReceipt",
+    "ChangeRefused",
+    "RequestView",
+    "add_complaint_details",
+    "add_tracking",
+    "change_candidates",
+    "describe_request",
+    "request_status",
+    "reschedule_visit",
+    "withdraw",
     "ComplaintReceipt",
     "DuplicateRequest",
     "HandoffReceipt",

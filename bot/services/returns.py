@@ -41,7 +41,9 @@ class ReturnReceipt:
     estimated: bool
 
 
-def _item_refund(order: Order, item: OrderItem, *, buyer_reason: bool, shipped: bool) -> Decimal:
+def item_refund_amount(
+    order: Order, item: OrderItem, *, buyer_reason: bool, shipped: bool
+) -> Decimal:
     """The item's price; the order's shipping follows it only when it is the whole order
     (returning one of several items does not undo the delivery of the others)."""
     shipping = order.shipping_fee if len(order.items) == 1 else Decimal(0)
@@ -73,7 +75,7 @@ def refund_only_amount(order_no: str, conversation_id: str, item_id: int | None 
         order = repo.find_order(order_no)
         require_proof(repo, order, conversation_id)
         item = repo.item_of(order, item_id)
-        return _item_refund(order, item, buyer_reason=True, shipped=False)
+        return item_refund_amount(order, item, buyer_reason=True, shipped=False)
 
 
 def open_return(
@@ -113,7 +115,7 @@ def open_return(
             review_due=request.review_due,
             processing_due=request.processing_due,
             refund_amount=(
-                _item_refund(order, item, buyer_reason=not quality, shipped=True)
+                item_refund_amount(order, item, buyer_reason=not quality, shipped=True)
                 if kind == "return"
                 else None
             ),
@@ -139,7 +141,7 @@ def _open_refund_only(
         order, item, kind="refund_only", reason=reason, decision=decision, now=now,
         conversation_id=conversation_id,
     )  # fmt: skip
-    amount = _item_refund(order, item, buyer_reason=True, shipped=False)
+    amount = item_refund_amount(order, item, buyer_reason=True, shipped=False)
     schedule = refund_schedule(today, quality=False, rules=rules, calendar=calendar)
     repo.open_refund(
         order, amount=amount, quality_problem=False, now=now, request=request, schedule=schedule

@@ -146,6 +146,9 @@ class AfterSalesRequest(Base):
     )  # submitted/approved/rejected/received/completed/cancelled
     shipping_payer = Column(String(8), nullable=False)  # buyer / merchant
     return_address = Column(Text)
+    courier = Column(String(8))  # the return parcel's courier code (bot.tracking.COURIERS)
+    tracking_no = Column(String(32))
+    goods_received_on = Column(Date)
     review_due = Column(Date, nullable=False)
     processing_due = Column(Date, nullable=False)
     conversation_id = Column(String(128))
@@ -172,6 +175,7 @@ class Refund(Base):
     credit_earliest = Column(Date)
     credit_latest = Column(Date)
     credited_on = Column(Date)
+    cancelled_on = Column(Date)  # a refund-only application withdrawn before pay-out
     created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
 
     order = relationship("Order")
@@ -195,6 +199,7 @@ class RepairBooking(Base):
     status = Column(String(16), nullable=False)  # booked / in_progress / done / cancelled
     respond_due = Column(Date, nullable=False)
     complete_due = Column(Date)  # None for a manufacturer repair with its own cycle
+    finished_at = Column(UtcDateTime)
     conversation_id = Column(String(128))
     created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
 
@@ -219,6 +224,7 @@ class Complaint(Base):
     solution_due = Column(UtcDateTime, nullable=False)
     result_due = Column(Date, nullable=False)
     replied_at = Column(UtcDateTime)
+    reply = Column(Text)  # what the service team answered
     conversation_id = Column(String(128))
     created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
 
@@ -310,3 +316,38 @@ class ChannelDelivery(Base):
     channel = Column(String(16), nullable=False)
     delivery_key = Column(String(64), nullable=False)  # SHA-256 of the platform's id
     received_at = Column(UtcDateTime, nullable=False, default=_utcnow, index=True)
+
+
+class RequestEvent(Base):
+    """One thing that happened to a request, booking, ticket or handoff: who, when, what.
+
+    Kept for audit and never updated. A system event that must happen once (an escalation,
+    a compensation offer) carries a `once_key`, so a scheduled job run twice records it once.
+    """
+
+    __tablename__ = "request_events"
+
+    id = Column(Integer, primary_key=True)
+    subject = Column(String(24), nullable=False, index=True)  # the public id: RT…, RP…, CP…
+    event = Column(String(32), nullable=False)  # bot.store.repository.EVENTS
+    actor = Column(String(32), nullable=False)  # customer / system / agent
+    conversation_id = Column(String(128))
+    detail = Column(Text)  # JSON: what changed (old and new values), never a phone number
+    once_key = Column(String(96), unique=True)
+    created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
+
+
+class CustomerNotice(Base):
+    """A message the shop owes a customer unasked (refund credited, technician tomorrow),
+    queued for the conversation's channel; `dedupe_key` makes queueing it idempotent."""
+
+    __tablename__ = "customer_notices"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    kind = Column(String(32), nullable=False)  # the response utter_notice_<kind>
+    subject = Column(String(24), nullable=False)
+    values = Column(Text, nullable=False)  # JSON: the response's template values
+    dedupe_key = Column(String(96), nullable=False, unique=True)
+    created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
+    sent_at = Column(UtcDateTime)

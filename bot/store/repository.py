@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TypeVar
@@ -45,6 +46,7 @@ from bot.store.models import (
     ChannelDelivery,
     Complaint,
     Customer,
+    CustomerNotice,
     HandoffRequest,
     Order,
     OrderItem,
@@ -52,6 +54,7 @@ from bot.store.models import (
     Rating,
     Refund,
     RepairBooking,
+    RequestEvent,
 )
 
 REQUEST_KINDS = ("return", "exchange", "refund_only")
@@ -70,6 +73,7 @@ def _required(value: T | None) -> T:
 
 
 PROOF_KINDS = ("phone", "last4", "token")
+ACTORS = ("customer", "system", "agent")
 
 
 class AfterSalesRepository:
@@ -275,6 +279,10 @@ class AfterSalesRepository:
         )
         self.session.add(request)
         self.session.flush()
+        self.record_event(
+            request.public_id, "opened", actor="customer", now=now,
+            conversation_id=conversation_id, detail={"kind": kind, "reason": reason.value},
+        )  # fmt: skip
         return request
 
     def open_refund(
@@ -312,12 +320,36 @@ class AfterSalesRepository:
         return refund
 
     def refunds_for_order(self, order: Order) -> list[Refund]:
-        """Every refund of the order, newest first."""
+        """Every refund of the order that was not withdrawn, newest first."""
         return list(
             self.session.execute(
-                select(Refund).where(Refund.order_id == order.id).order_by(Refund.id.desc())
+                select(Refund)
+                .where(Refund.order_id == order.id, Refund.cancelled_on.is_(None))
+                .order_by(Refund.id.desc())
             ).scalars()
         )
+
+    def requests_of_order(self, order: Order) -> list[AfterSalesRequest]:
+        """The order's return, exchange and refund-only applications, newest first."""
+        return list(
+            self.session.execute(
+                select(AfterSalesRequest)
+                .where(AfterSalesRequest.order_id == order.id)
+                .order_by(AfterSalesRequest.id.desc())
+            ).scalars()
+        )
+
+    def find_request(self, public_id: str) -> AfterSalesRequest:
+        """The application with this public id; InvalidRequest if there is none."""
+        return self._by_public_id(AfterSalesRequest, public_id)
+
+    def _by_public_id(self, model: type[T], public_id: str) -> T:
+        found = self.session.execute(
+            select(model).where(model.public_id == public_id)  # type: ignore[attr-defined]
+        ).scalar_one_or_none()
+        if found is None:
+            raise InvalidRequest(f"no {model.__name__} {public_id}")
+        return found
 
     # --- repairs ------------------------------------------------------------------------------
 
@@ -362,9 +394,50 @@ class AfterSalesRepository:
         )
         self.session.add(booking)
         self.session.flush()
+        self.record_event(
+            booking.public_id, "opened", actor="customer", now=now,
+            conversation_id=conversation_id, detail={"mode": mode, "covered": booking.covered},
+        )  # fmt: skip
         return booking
 
+    def bookings_of_order(self, order: Order) -> list[RepairBooking]:
+        """The order's repair bookings, newest first."""
+        return list(
+            self.session.execute(
+                select(RepairBooking)
+                .where(RepairBooking.order_id == order.id)
+                .order_by(RepairBooking.id.desc())
+            ).scalars()
+        )
+
+    def find_booking(self, public_id: str) -> RepairBooking:
+        """The repair booking with this public id; InvalidRequest if there is none."""
+        return self._by_public_id(RepairBooking, public_id)
+
     # --- complaints and handoff ---------------------------------------------------------------
+
+    def complaints_of_order(self, order: Order) -> list[Complaint]:
+        """The complaints about the order, newest first."""
+        return list(
+            self.session.execute(
+                select(Complaint)
+                .where(Complaint.order_id == order.id)
+                .order_by(Complaint.id.desc())
+            ).scalars()
+        )
+
+    def find_complaint(self, public_id: str) -> Complaint:
+        """The complaint with this public id; InvalidRequest if there is none."""
+        return self._by_public_id(Complaint, public_id)
+
+    def waiting_handoff(self, conversation_id: str) -> HandoffRequest | None:
+        """This conversation's request for a person that no one has taken yet, if any."""
+        return self.session.execute(
+            select(HandoffRequest).where(
+                HandoffRequest.conversation_id == conversation_id,
+                HandoffRequest.status == "waiting",
+            )
+        ).scalar_one_or_none()
 
     def open_complaint(
         self,
@@ -400,6 +473,10 @@ class AfterSalesRepository:
         )
         self.session.add(complaint)
         self.session.flush()
+        self.record_event(
+            complaint.public_id, "opened", actor="customer", now=now,
+            conversation_id=conversation_id, detail={"category": category},
+        )  # fmt: skip
         return complaint
 
     def count_complaints(self, order: Order) -> int:
@@ -417,8 +494,10 @@ class AfterSalesRepository:
         topic: str | None = None,
         order: Order | None = None,
         complaint: Complaint | None = None,
+        actor: str = "customer",
     ) -> HandoffRequest:
-        """Queue the conversation for a human agent; one waiting request per conversation."""
+        """Queue the conversation for a human agent; one waiting request per conversation
+        (`actor` "system" when the shop escalates a request itself)."""
         waiting = self.session.execute(
             select(HandoffRequest).where(
                 HandoffRequest.conversation_id == conversation_id,
@@ -439,6 +518,10 @@ class AfterSalesRepository:
         )
         self.session.add(handoff)
         self.session.flush()
+        self.record_event(
+            handoff.public_id, "opened", actor=actor, now=now,
+            conversation_id=conversation_id, detail={"reason": reason},
+        )  # fmt: skip
         return handoff
 
     # --- ratings ------------------------------------------------------------------------------
@@ -480,6 +563,151 @@ class AfterSalesRepository:
         rating.updated_at = now
         self.session.flush()
         return rating
+
+    # --- events and notices -------------------------------------------------------------------
+
+    def _insert_once(self, model: type, values: dict[str, object], key: str) -> bool:
+        """INSERT … ON CONFLICT DO NOTHING on the unique column `key`; True if inserted."""
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        inserted = self.session.execute(
+            dialect.insert(model.__table__)  # type: ignore[attr-defined]
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[key])
+        )
+        return bool(inserted.rowcount == 1)
+
+    def record_event(
+        self,
+        subject: str,
+        event: str,
+        *,
+        actor: str,
+        now: dt.datetime,
+        conversation_id: str | None = None,
+        detail: Mapping[str, object] | None = None,
+        once: bool = False,
+    ) -> bool:
+        """Add one entry to a request's audit trail. With `once`, an event already recorded
+        for the subject is not recorded again (False), so a job run twice acts once."""
+        if actor not in ACTORS:
+            raise InvalidRequest(f"unknown actor {actor!r}")
+        values: dict[str, object] = {
+            "subject": subject,
+            "event": event,
+            "actor": actor,
+            "conversation_id": conversation_id,
+            "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+            "once_key": f"{subject}:{event}" if once else None,
+            "created_at": now,
+        }
+        return self._insert_once(RequestEvent, values, "once_key")
+
+    def events_of(self, subject: str) -> list[RequestEvent]:
+        """A request's audit trail, oldest first."""
+        return list(
+            self.session.execute(
+                select(RequestEvent)
+                .where(RequestEvent.subject == subject)
+                .order_by(RequestEvent.created_at, RequestEvent.id)
+            ).scalars()
+        )
+
+    def queue_notice(
+        self,
+        *,
+        conversation_id: str,
+        kind: str,
+        subject: str,
+        values: Mapping[str, object],
+        now: dt.datetime,
+        dedupe_key: str | None = None,
+    ) -> bool:
+        """Queue a message for the customer's channel; False if it was already queued."""
+        row: dict[str, object] = {
+            "conversation_id": conversation_id,
+            "kind": kind,
+            "subject": subject,
+            "values": json.dumps(values, ensure_ascii=False, default=str),
+            "dedupe_key": dedupe_key or f"{subject}:{kind}",
+            "created_at": now,
+        }
+        return self._insert_once(CustomerNotice, row, "dedupe_key")
+
+    def unsent_notices(self, limit: int = 100) -> list[CustomerNotice]:
+        """Notices not yet delivered, oldest first."""
+        return list(
+            self.session.execute(
+                select(CustomerNotice)
+                .where(CustomerNotice.sent_at.is_(None))
+                .order_by(CustomerNotice.id)
+                .limit(limit)
+            ).scalars()
+        )
+
+    # --- what the scheduled job looks at ------------------------------------------------------
+
+    def reviews_overdue(self, today: dt.date) -> list[AfterSalesRequest]:
+        """Applications still unreviewed after their review date."""
+        return list(
+            self.session.execute(
+                select(AfterSalesRequest).where(
+                    AfterSalesRequest.status == "submitted", AfterSalesRequest.review_due < today
+                )
+            ).scalars()
+        )
+
+    def repairs_open_past(self, today: dt.date) -> list[RepairBooking]:
+        """Repairs not finished by the date promised."""
+        return list(
+            self.session.execute(
+                select(RepairBooking).where(
+                    RepairBooking.status.in_(ACTIVE_BOOKING_STATUSES),
+                    RepairBooking.complete_due < today,
+                )
+            ).scalars()
+        )
+
+    def unanswered_complaints_due_by(self, moment: dt.datetime) -> list[Complaint]:
+        """Open complaints whose reply deadline falls before `moment`."""
+        return list(
+            self.session.execute(
+                select(Complaint).where(Complaint.status == "open", Complaint.reply_due <= moment)
+            ).scalars()
+        )
+
+    def refunds_credited_since(self, day: dt.date) -> list[Refund]:
+        """Refunds that reached the customer on or after `day`."""
+        return list(self.session.execute(select(Refund).where(Refund.credited_on >= day)).scalars())
+
+    def visits_between(self, start: dt.datetime, end: dt.datetime) -> list[RepairBooking]:
+        """Booked technician visits starting in [start, end)."""
+        return list(
+            self.session.execute(
+                select(RepairBooking).where(
+                    RepairBooking.status == "booked",
+                    RepairBooking.slot_start >= start,
+                    RepairBooking.slot_start < end,
+                )
+            ).scalars()
+        )
+
+    def repairs_finished_since(self, moment: dt.datetime) -> list[RepairBooking]:
+        """Repairs finished at or after `moment`."""
+        return list(
+            self.session.execute(
+                select(RepairBooking).where(RepairBooking.finished_at >= moment)
+            ).scalars()
+        )
+
+    def complaints_replied_since(self, moment: dt.datetime) -> list[Complaint]:
+        """Complaints the team answered at or after `moment`."""
+        return list(
+            self.session.execute(
+                select(Complaint).where(
+                    Complaint.replied_at >= moment, Complaint.reply.is_not(None)
+                )
+            ).scalars()
+        )
 
     # --- channel deliveries -------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.config import DEFAULT_RETURN_ADDRESS
 from bot.policy import (
     Dimension,
     PolicyRules,
@@ -39,6 +40,7 @@ from bot.store.models import (
     Refund,
     RepairBooking,
 )
+from bot.store.repository import AfterSalesRepository
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +69,7 @@ CUSTOMERS = {
     "13800138000": ("张伟", "北京市朝阳区建国路88号 3号楼1单元502"),
     "13900139000": ("李娜", "上海市浦东新区世纪大道100号 12层"),
     "13700137000": ("王强", "广州市天河区天河路385号 8栋1203"),
+    "13600136000": ("赵敏", "深圳市南山区科技园南路15号 2栋701"),
 }
 
 # fmt: off
@@ -81,6 +84,12 @@ DEMO_ORDERS = [
     DemoOrder("202411190010", "13700137000", "电动牙刷", "个人护理", "199.00", "0.00", "balance", "paid", 1, None, None, 12),
     DemoOrder("202411170012", "13800138000", "羽绒服", "服装", "599.00", "12.00", "alipay", "delivered", 5, 4, 2, 0,
               more_items=(("羊毛围巾", "服装", "99.00"),)),
+    # 赵敏's orders each have a request at a different stage (see _requests_in_every_state).
+    DemoOrder("202411210031", "13600136000", "连衣裙", "服装", "239.00", "0.00", "alipay", "delivered", 4, 3, 2, 0),
+    DemoOrder("202411160032", "13600136000", "牛仔裤", "服装", "199.00", "10.00", "alipay", "delivered", 7, 6, 4, 0),
+    DemoOrder("202411140033", "13600136000", "运动外套", "服装", "359.00", "0.00", "wechat", "delivered", 8, 7, 5, 0),
+    DemoOrder("202410200034", "13600136000", "挂式空调", "家电", "3299.00", "0.00", "card", "delivered", 40, 38, 35, 12),
+    DemoOrder("202411080035", "13600136000", "电饭煲", "家电", "399.00", "0.00", "wechat", "delivered", 15, 14, 12, 12),
 ]
 
 # History: product lines and comments to spread over a year of ratings and tickets.
@@ -139,6 +148,7 @@ def seed(session: Session, now: dt.datetime, tz: ZoneInfo, calendar: WorkCalenda
     session.flush()
     _earphone_refund_in_progress(session, orders["202411020007"], local_now, calendar)
     _cup_refund_credited(session, orders["202411100008"], local_now, calendar)
+    _requests_in_every_state(session, orders, local_now, tz, calendar)
     _history(session, local_now, calendar)
     logger.info("seeded %d demo orders and %d days of history", len(orders), HISTORY_DAYS)
 
@@ -175,14 +185,16 @@ def _past_return(
     status: str,
     calendar: WorkCalendar,
     description: str | None = None,
+    kind: str = "return",
 ) -> AfterSalesRequest:
-    """A return application made at `applied`, with the deadlines the policy gave it then."""
+    """A return (or exchange) application made at `applied`, with the deadlines the policy
+    gave it then."""
     rules = PolicyRules()
     request = AfterSalesRequest(
-        public_id=next_public_id(session, "return", applied.date()),
+        public_id=next_public_id(session, kind, applied.date()),
         order=order,
         item=order.items[0],
-        kind="return",
+        kind=kind,
         reason=reason.value,
         quality_problem=reason is ReturnReason.QUALITY,
         description=description,
@@ -258,6 +270,65 @@ def _cup_refund_credited(
         session, request, amount=amount, received=received, calendar=calendar,
         paid_out_on=calendar.add_working_days(received, 2).date, credited_on=credited,
     )  # fmt: skip
+
+
+def _requests_in_every_state(
+    session: Session, orders: dict[str, Order], now: dt.datetime, tz: ZoneInfo,
+    calendar: WorkCalendar,
+) -> None:  # fmt: skip
+    """赵敏's requests, one per stage, so `make run` shows every status: a return under
+    review, one waiting for the parcel, an exchange with its tracking number given, a repair
+    visit booked, a complaint waiting for its reply."""
+    repo = AfterSalesRepository(session, tz, DEFAULT_RETURN_ADDRESS)
+    rules = PolicyRules()
+    _past_return(
+        session, orders["202411210031"], applied=now - dt.timedelta(hours=3),
+        reason=ReturnReason.NO_REASON, status="submitted", calendar=calendar,
+    )  # fmt: skip
+    waiting = _past_return(
+        session, orders["202411160032"], applied=now - dt.timedelta(days=2),
+        reason=ReturnReason.NO_REASON, status="approved", calendar=calendar,
+    )  # fmt: skip
+    waiting.return_address = DEFAULT_RETURN_ADDRESS
+    exchange = _past_return(
+        session, orders["202411140033"], applied=now - dt.timedelta(days=3),
+        reason=ReturnReason.QUALITY, status="approved", calendar=calendar,
+        description="拉链坏了", kind="exchange",
+    )  # fmt: skip
+    exchange.return_address = DEFAULT_RETURN_ADDRESS
+    exchange.courier, exchange.tracking_no = "SF", "SF1409876543210"
+    visit = dt.datetime.combine(now.date() + dt.timedelta(days=6), dt.time(14), tzinfo=tz)
+    booked = now - dt.timedelta(days=1)
+    session.add(
+        RepairBooking(
+            public_id=next_public_id(session, "repair", booked.date()),
+            order=orders["202410200034"], item=orders["202410200034"].items[0],
+            fault="制冷效果差，吹出来是热风", mode="onsite", covered=True,
+            address=CUSTOMERS["13600136000"][1], contact_phone="13600136000",
+            slot_start=visit, slot_end=visit + dt.timedelta(hours=4), status="booked",
+            respond_due=calendar.add_working_days(booked.date(), rules.repair_response_working_days).date,
+            complete_due=calendar.add_working_days(booked.date(), rules.repair_completion_working_days).date,
+            created_at=booked,
+        )
+    )  # fmt: skip
+    opened = now - dt.timedelta(hours=5)
+    deadlines = complaint_deadlines(opened, rules, calendar)
+    session.add(
+        Complaint(
+            public_id=next_public_id(session, "complaint", opened.date()),
+            order=orders["202411080035"], category="delivery", severity=Severity.MEDIUM.value,
+            description="快递员没打电话就把电饭煲放在门口，外箱被雨淋湿了", status="open",
+            reply_due=deadlines.reply_due, solution_due=deadlines.solution_due,
+            result_due=deadlines.dispute_result_due, created_at=opened,
+        )
+    )  # fmt: skip
+    session.flush()
+    for subject in session.execute(
+        select(AfterSalesRequest.public_id, AfterSalesRequest.created_at).where(
+            AfterSalesRequest.order_id.in_([o.id for o in orders.values()])
+        )
+    ):
+        repo.record_event(subject.public_id, "opened", actor="customer", now=subject.created_at)
 
 
 def _history(session: Session, now: dt.datetime, calendar: WorkCalendar) -> None:

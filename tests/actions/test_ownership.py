@@ -191,8 +191,12 @@ async def test_a_second_application_for_the_same_item_shows_the_first() -> None:
     assert first.messages[0]["response"] == "utter_refund_only_created"
     again = CollectingDispatcher()
     events = await ActionSubmitReturn().run(again, track, DOMAIN)
-    assert [m["response"] for m in again.messages] == ["utter_return_already_open"]
+    assert [m["response"] for m in again.messages] == [
+        "utter_return_already_open",
+        "utter_status_refund_only_submitted",  # where the first one stands
+    ]
     assert again.messages[0]["request_id"] == first.messages[0]["request_id"]
+    assert again.messages[1]["request_id"] == first.messages[0]["request_id"]
     assert {"event": "slot", "name": "job_done", "value": False, "timestamp": None} in events
 
 

@@ -35,6 +35,12 @@ def real_register() -> ModelReport:
     return evaluate(MODEL_PATH, examples, "real register", with_entities=False)
 
 
+@pytest.fixture(scope="module")
+def followup_register() -> ModelReport:
+    examples = load_examples(SPLITS / "test_nlu_followup_register.yml")
+    return evaluate(MODEL_PATH, examples, "follow-up register", with_entities=False)
+
+
 # The issue's targets. The intent classifier is deterministic (same data, same model), so
 # the guards need no margin for run-to-run noise; the blind split was written in batches, each
 # after a change and scored before anything was tuned, so it estimates what a new customer sees.
@@ -45,6 +51,10 @@ BLIND_ACCURACY = 0.95
 # left to the fallback.
 REAL_REGISTER_ACCURACY = 0.92
 REAL_REGISTER_FALLBACK = 0.03
+# Scored once (0.958, macro-F1 0.965, fallback 0.4%) on the first model trained with the
+# follow-up intents (reports/nlu-changes.md),
+# and not tuned against since.
+FOLLOWUP_ACCURACY = 0.93
 
 
 def test_intents_on_the_held_out_split(held_out: ModelReport) -> None:
@@ -75,6 +85,13 @@ def test_messages_in_the_buyers_register(real_register: ModelReport) -> None:
     assert real_register.fallback_rate <= REAL_REGISTER_FALLBACK
 
 
+def test_coming_back_after_applying(followup_register: ModelReport) -> None:
+    """Status, withdrawing, tracking numbers, moving a visit, adding to a complaint (issue
+    12), among their nearest neighbours; written before the intents' training data."""
+    assert followup_register.intent_accuracy >= FOLLOWUP_ACCURACY
+    assert followup_register.fallback_rate <= REAL_REGISTER_FALLBACK
+
+
 def test_the_splits_were_never_trained_on() -> None:
     """Compared as the model reads them: 退貨 and 退货, ！and !, are the same message."""
     from rasa.shared.nlu.training_data.loading import load_data
@@ -83,6 +100,6 @@ def test_the_splits_were_never_trained_on() -> None:
         comparable(m.get("text"))
         for m in load_data(str(PROJECT_ROOT / "data" / "nlu")).training_examples
     }
-    for split in ("test_nlu.yml", "test_nlu_blind.yml", "test_nlu_real_register.yml"):
+    for split in sorted(path.name for path in SPLITS.glob("test_nlu*.yml")):
         overlap = {e.text for e in load_examples(SPLITS / split) if comparable(e.text) in trained}
         assert not overlap, f"{split} shares examples with data/nlu: {sorted(overlap)[:5]}"

@@ -1,0 +1,165 @@
+"""The service team's side of a request: approve, receive the goods, pay, finish, reply.
+
+Each step checks the request is in the state it follows, sets the policy's next dates, and
+records an event. A return's refund record is created when its goods arrive, with the
+refund and bank-credit dates counted from that day. The seed, the tests and the operator's
+command line (`python -m bot handle …`) all move requests through these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from bot.clock import shop_now
+from bot.policy import configured_calendar, configured_rules, refund_schedule
+from bot.services.returns import item_refund_amount
+from bot.store import AfterSalesRepository, InvalidRequest, open_repository
+from bot.store.models import AfterSalesRequest, Complaint, RepairBooking
+
+
+def _expect(current: str, allowed: tuple[str, ...], public_id: str, step: str) -> None:
+    if current not in allowed:
+        raise InvalidRequest(f"cannot {step} {public_id}: it is {current}")
+
+
+def approve(repo: AfterSalesRepository, request: AfterSalesRequest, now: dt.datetime) -> None:
+    """The merchant accepts the application; the customer may now send the goods back."""
+    _expect(request.status, ("submitted",), request.public_id, "approve")
+    request.status = "approved"
+    repo.record_event(request.public_id, "approved", actor="agent", now=now)
+
+
+def reject(
+    repo: AfterSalesRepository, request: AfterSalesRequest, now: dt.datetime, why: str
+) -> None:
+    """The merchant refuses the application, saying why."""
+    _expect(request.status, ("submitted",), request.public_id, "reject")
+    request.status = "rejected"
+    repo.record_event(request.public_id, "rejected", actor="agent", now=now, detail={"why": why})
+
+
+def receive_goods(repo: AfterSalesRepository, request: AfterSalesRequest, now: dt.datetime) -> None:
+    """The returned goods are back at the warehouse: a return's refund is now owed, due by
+    the policy's working days from today."""
+    _expect(request.status, ("approved",), request.public_id, "receive the goods of")
+    today = now.astimezone(repo.tz).date()
+    request.status = "received"
+    request.goods_received_on = today
+    repo.record_event(request.public_id, "goods_received", actor="agent", now=now)
+    if request.kind != "return" or request.item is None:
+        return
+    quality = request.quality_problem
+    schedule = refund_schedule(
+        today, quality=quality, rules=configured_rules(), calendar=configured_calendar()
+    )
+    amount = item_refund_amount(request.order, request.item, buyer_reason=not quality, shipped=True)
+    refund = repo.open_refund(
+        request.order, amount=amount, quality_problem=quality, now=now, request=request,
+        goods_received_on=today, schedule=schedule,
+    )  # fmt: skip
+    repo.record_event(
+        request.public_id, "refund_opened", actor="system", now=now,
+        detail={"refund": refund.public_id, "amount": amount, "due_on": schedule.refund_due},
+    )  # fmt: skip
+
+
+def pay_out(repo: AfterSalesRepository, request: AfterSalesRequest, now: dt.datetime) -> None:
+    """The merchant paid the refund out; the bank credits it within its working days."""
+    refund = request.refund
+    if refund is None or refund.paid_out_on is not None:
+        raise InvalidRequest(f"{request.public_id} has no refund waiting to be paid")
+    refund.paid_out_on = now.astimezone(repo.tz).date()
+    request.status = "completed"
+    repo.record_event(request.public_id, "refund_paid_out", actor="agent", now=now)
+
+
+def confirm_credited(
+    repo: AfterSalesRepository, request: AfterSalesRequest, now: dt.datetime
+) -> None:
+    """The payment route confirmed the money reached the customer."""
+    refund = request.refund
+    if refund is None or refund.paid_out_on is None or refund.credited_on is not None:
+        raise InvalidRequest(f"{request.public_id} has no refund on its way")
+    refund.credited_on = now.astimezone(repo.tz).date()
+    repo.record_event(request.public_id, "refund_credited", actor="system", now=now)
+
+
+def ship_replacement(
+    repo: AfterSalesRepository, request: AfterSalesRequest, now: dt.datetime
+) -> None:
+    """The exchanged item is on its way: the exchange is done."""
+    if request.kind != "exchange":
+        raise InvalidRequest(f"{request.public_id} is not an exchange")
+    _expect(request.status, ("received",), request.public_id, "ship the replacement of")
+    request.status = "completed"
+    repo.record_event(request.public_id, "replacement_shipped", actor="agent", now=now)
+
+
+def start_repair(repo: AfterSalesRepository, booking: RepairBooking, now: dt.datetime) -> None:
+    """The technician has the item (or is at the customer's): it can no longer be moved."""
+    _expect(booking.status, ("booked",), booking.public_id, "start")
+    booking.status = "in_progress"
+    repo.record_event(booking.public_id, "started", actor="agent", now=now)
+
+
+def finish_repair(repo: AfterSalesRepository, booking: RepairBooking, now: dt.datetime) -> None:
+    """The repair is done; the customer is told (see bot.services.ticks)."""
+    _expect(booking.status, ("booked", "in_progress"), booking.public_id, "finish")
+    booking.status = "done"
+    booking.finished_at = now
+    repo.record_event(booking.public_id, "finished", actor="agent", now=now)
+
+
+def reply_complaint(
+    repo: AfterSalesRepository, complaint: Complaint, now: dt.datetime, reply: str
+) -> None:
+    """The service team's answer to a complaint, which the customer is sent."""
+    _expect(complaint.status, ("open", "replied"), complaint.public_id, "reply to")
+    if not reply.strip():
+        raise InvalidRequest("a reply needs text")
+    complaint.status = "replied"
+    complaint.reply = reply.strip()
+    complaint.replied_at = complaint.replied_at or now
+    repo.record_event(complaint.public_id, "replied", actor="agent", now=now)
+
+
+def resolve_complaint(repo: AfterSalesRepository, complaint: Complaint, now: dt.datetime) -> None:
+    """The complaint is settled."""
+    _expect(complaint.status, ("open", "replied"), complaint.public_id, "resolve")
+    complaint.status = "resolved"
+    repo.record_event(complaint.public_id, "resolved", actor="agent", now=now)
+
+
+# The steps the operator's command line offers: name → (finder, step).
+STEPS: dict[str, tuple[str, Callable[..., None]]] = {
+    "approve": ("request", approve),
+    "receive": ("request", receive_goods),
+    "pay": ("request", pay_out),
+    "credited": ("request", confirm_credited),
+    "ship": ("request", ship_replacement),
+    "start-repair": ("booking", start_repair),
+    "finish-repair": ("booking", finish_repair),
+    "resolve": ("complaint", resolve_complaint),
+}
+
+
+def apply_step(step: str, public_id: str, text: str | None = None) -> None:
+    """Run one operator step on a request by its public id, now (`text`: a reply or a
+    reason, for `reply` and `reject`)."""
+    now = shop_now()
+    with open_repository() as repo:
+        if step == "reply":
+            reply_complaint(repo, repo.find_complaint(public_id), now, text or "")
+        elif step == "reject":
+            reject(repo, repo.find_request(public_id), now, text or "")
+        elif step in STEPS:
+            kind, function = STEPS[step]
+            finders = {
+                "request": repo.find_request,
+                "booking": repo.find_booking,
+                "complaint": repo.find_complaint,
+            }
+            function(repo, finders[kind](public_id), now)
+        else:
+            raise InvalidRequest(f"unknown step {step!r}")
