@@ -29,6 +29,7 @@ from bot.nlp.extract import extract_times
 from bot.nlp.normalise import normalise
 from bot.policy import Decision, configured_rules
 from bot.services import (
+    MAX_DETAILS_CHARS,
     ChangeRefused,
     RequestView,
     add_complaint_details,
@@ -296,7 +297,7 @@ class ValidateFollowupForm(OrderOwnershipValidation):
         details = text.strip()
         if len(details) < 2:
             return {}
-        return {"followup_detail": details[:500]}
+        return {"followup_detail": details[:MAX_DETAILS_CHARS]}
 
     async def validate_followup_request(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
@@ -308,7 +309,7 @@ class ValidateFollowupForm(OrderOwnershipValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
         """Set only by extract_followup_detail; the service checks it again when applied."""
-        return {"followup_detail": str(value)[:500] if value else None}
+        return {"followup_detail": str(value)[:MAX_DETAILS_CHARS] if value else None}
 
 
 class ActionAskFollowupRequest(GuardedAction):
@@ -381,53 +382,55 @@ class ActionApplyFollowup(GuardedAction):
         if public_id in (None, NONE):
             dispatcher.utter_message(response=f"utter_followup_nothing_{change}", order_id=order_no)
             return [*cleared, SlotSet("job_done", False)]
-        done = await self._change(dispatcher, tracker, change, order_no, public_id)
+        detail = str(tracker.get_slot("followup_detail") or "")
+        done = await _apply_change(
+            dispatcher, change, order_no, public_id, detail, tracker.sender_id
+        )
         return [*cleared, SlotSet("topic", "status"), SlotSet("job_done", done)]
 
-    @staticmethod
-    async def _change(
-        dispatcher: CollectingDispatcher, tracker: Tracker, change: str, order_no: str,
-        public_id: str,
-    ) -> bool:  # fmt: skip
-        detail = str(tracker.get_slot("followup_detail") or "")
-        sender = tracker.sender_id
-        try:
-            if change == "withdraw":
-                if detail != "yes":
-                    dispatcher.utter_message(response="utter_withdraw_kept", request_id=public_id)
-                    return False
-                await asyncio.to_thread(withdraw, order_no, public_id, sender)
-                dispatcher.utter_message(response="utter_withdrawn", request_id=public_id)
-            elif change == "tracking":
-                receipt = await asyncio.to_thread(add_tracking, order_no, public_id, detail, sender)
-                dispatcher.utter_message(
-                    response="utter_tracking_added", request_id=public_id, **receipt.values
-                )
-            elif change == "reschedule":
-                start_text, _, end_text = detail.partition("/")
-                start = dt.datetime.fromisoformat(start_text)
-                end = dt.datetime.fromisoformat(end_text)
-                await asyncio.to_thread(reschedule_visit, order_no, public_id, start, end, sender)
-                dispatcher.utter_message(
-                    response="utter_visit_moved", request_id=public_id,
-                    visit=visit_window(start, end),
-                )  # fmt: skip
-            else:
-                receipt = await asyncio.to_thread(
-                    add_complaint_details, order_no, public_id, detail, sender
-                )
-                due = receipt.values["reply_due"]
-                dispatcher.utter_message(
-                    response="utter_complaint_details_added", request_id=public_id,
-                    reply_due=local_time(due) if isinstance(due, dt.datetime) else "—",
-                )  # fmt: skip
-        except ChangeRefused as refused:
+
+async def _apply_change(
+    dispatcher: CollectingDispatcher, change: str, order_no: str, public_id: str, detail: str,
+    sender: str,
+) -> bool:  # fmt: skip
+    """Make one change and say what happened; False if nothing changed (kept or refused)."""
+    try:
+        if change == "withdraw":
+            if detail != "yes":
+                dispatcher.utter_message(response="utter_withdraw_kept", request_id=public_id)
+                return False
+            await asyncio.to_thread(withdraw, order_no, public_id, sender)
+            dispatcher.utter_message(response="utter_withdrawn", request_id=public_id)
+        elif change == "tracking":
+            receipt = await asyncio.to_thread(add_tracking, order_no, public_id, detail, sender)
             dispatcher.utter_message(
-                response=f"utter_change_refused_{refused.reason}", request_id=public_id,
-                **configured_rules().template_values(),
+                response="utter_tracking_added", request_id=public_id, **receipt.values
+            )
+        elif change == "reschedule":
+            start_text, _, end_text = detail.partition("/")
+            start = dt.datetime.fromisoformat(start_text)
+            end = dt.datetime.fromisoformat(end_text)
+            await asyncio.to_thread(reschedule_visit, order_no, public_id, start, end, sender)
+            dispatcher.utter_message(
+                response="utter_visit_moved", request_id=public_id,
+                visit=visit_window(start, end),
             )  # fmt: skip
-            return False
-        return True
+        else:
+            receipt = await asyncio.to_thread(
+                add_complaint_details, order_no, public_id, detail, sender
+            )
+            due = receipt.values["reply_due"]
+            dispatcher.utter_message(
+                response="utter_complaint_details_added", request_id=public_id,
+                reply_due=local_time(due) if isinstance(due, dt.datetime) else "—",
+            )  # fmt: skip
+    except ChangeRefused as refused:
+        dispatcher.utter_message(
+            response=f"utter_change_refused_{refused.reason}", request_id=public_id,
+            **configured_rules().template_values(),
+        )  # fmt: skip
+        return False
+    return True
 
 
 class ActionCancelFollowup(Action):
@@ -451,15 +454,9 @@ class ActionCancelFollowup(Action):
             return cleared
         order_no, public_id = tracker.get_slot("order_id"), tracker.get_slot("followup_request")
         try:
-            await asyncio.to_thread(withdraw, order_no, public_id, tracker.sender_id)
-        except ChangeRefused as refused:
-            dispatcher.utter_message(
-                response=f"utter_change_refused_{refused.reason}", request_id=public_id,
-                **configured_rules().template_values(),
-            )  # fmt: skip
-            return cleared
+            await _apply_change(
+                dispatcher, "withdraw", order_no, public_id, "yes", tracker.sender_id
+            )
         except Exception:
             dispatcher.utter_message(response="utter_followup_unavailable")
-            return cleared
-        dispatcher.utter_message(response="utter_withdrawn", request_id=public_id)
         return cleared

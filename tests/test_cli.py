@@ -10,6 +10,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.cli.serve import ServeOptions, action_server_command, rasa_server_command, server_env
 from bot.config import PROJECT_ROOT
 
@@ -170,3 +172,20 @@ def test_the_servers_that_take_messages_stop_before_the_action_server(tmp_path: 
     order = [line.split()[0] for line in log.read_text().splitlines()]
     assert order == ["rasa", "actions"]
     assert all(p.poll() is not None for p in started)
+
+
+def test_serve_runs_the_scheduled_job_until_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from bot.cli import serve as serve_module
+    from bot.services import ticks
+
+    beats = threading.Semaphore(0)
+    monkeypatch.setattr(ticks, "run_tick", lambda: beats.release())
+    monkeypatch.setenv("TICK_SECONDS", "0.05")
+    stop = serve_module.start_ticker()
+    assert stop is not None
+    assert beats.acquire(timeout=5) and beats.acquire(timeout=5)  # ran, and ran again
+    stop.set()
+    monkeypatch.setenv("TICK_SECONDS", "0")
+    assert serve_module.start_ticker() is None  # cron runs it instead

@@ -10,6 +10,7 @@ asked. Actions catch `StoreError` in one place (`actions/guard.py`).
 """
 
 from bot.services.changes import (
+    MAX_DETAILS_CHARS,
     ChangeReceipt,
     ChangeRefused,
     add_complaint_details,
@@ -55,6 +56,7 @@ from bot.services.verification import (
 from bot.store import DuplicateRequest, OwnershipNotVerified, StoreError
 
 __all__ = [
+    "MAX_DETAILS_CHARS",
     "ChangeReceipt",
     "ChangeRefused",
     "RequestView",

@@ -25,7 +25,7 @@ from bot.policy import (
 from bot.services.progress import RequestView, views_of_order
 from bot.services.verification import require_proof
 from bot.store import AfterSalesRepository, InvalidRequest, open_repository
-from bot.store.models import AfterSalesRequest, Complaint, Order, RepairBooking
+from bot.store.models import AfterSalesRequest, Complaint, RepairBooking
 from bot.tracking import Tracking, parse_tracking
 
 CHANGES = ("withdraw", "tracking", "reschedule", "details")
@@ -75,19 +75,17 @@ def change_candidates(order_no: str, conversation_id: str, change: str) -> list[
         return [v for v in views_of_order(repo, order, shop_now()) if _candidate(v, change)]
 
 
-def _subject(
-    repo: AfterSalesRepository, order: Order, public_id: str
+def _proved_subject(
+    repo: AfterSalesRepository, order_no: str, public_id: str, conversation_id: str
 ) -> AfterSalesRequest | RepairBooking | Complaint:
-    """The order's request, booking or complaint with this id (never another order's)."""
-    for finder in (repo.find_request, repo.find_booking, repo.find_complaint):
-        try:
-            subject = finder(public_id)
-        except InvalidRequest:
-            continue
-        if subject.order_id != order.id:
-            break
-        return subject
-    raise InvalidRequest(f"order {order.order_no} has no request {public_id}")
+    """The request, booking or complaint with this id, if it belongs to an order this
+    conversation proved it owns (never another order's)."""
+    order = repo.find_order(order_no)
+    require_proof(repo, order, conversation_id)
+    subject = repo.find_subject(public_id)
+    if subject.order_id != order.id:
+        raise InvalidRequest(f"order {order.order_no} has no request {public_id}")
+    return subject
 
 
 def withdraw(order_no: str, public_id: str, conversation_id: str) -> ChangeReceipt:
@@ -95,9 +93,7 @@ def withdraw(order_no: str, public_id: str, conversation_id: str) -> ChangeRecei
     a complaint that is still open."""
     now = shop_now()
     with open_repository() as repo:
-        order = repo.find_order(order_no)
-        require_proof(repo, order, conversation_id)
-        subject = _subject(repo, order, public_id)
+        subject = _proved_subject(repo, order_no, public_id, conversation_id)
         product: str | None = None
         if isinstance(subject, AfterSalesRequest):
             _withdraw_request(subject, now)
@@ -146,9 +142,7 @@ def add_tracking(order_no: str, public_id: str, text: str, conversation_id: str)
         raise InvalidRequest("no valid tracking number")
     now = shop_now()
     with open_repository() as repo:
-        order = repo.find_order(order_no)
-        require_proof(repo, order, conversation_id)
-        request = _subject(repo, order, public_id)
+        request = _proved_subject(repo, order_no, public_id, conversation_id)
         if not isinstance(request, AfterSalesRequest) or request.kind == "refund_only":
             raise InvalidRequest(f"{public_id} has no parcel to return")
         if request.status not in AWAITING_PARCEL_STATUSES:
@@ -174,9 +168,7 @@ def reschedule_visit(
     hours by the caller) if the old one is still far enough away."""
     now = shop_now()
     with open_repository() as repo:
-        order = repo.find_order(order_no)
-        require_proof(repo, order, conversation_id)
-        booking = _subject(repo, order, public_id)
+        booking = _proved_subject(repo, order_no, public_id, conversation_id)
         if not isinstance(booking, RepairBooking) or booking.slot_start is None:
             raise InvalidRequest(f"{public_id} has no visit to move")
         _check_visit_changeable(booking, now)
@@ -202,9 +194,7 @@ def add_complaint_details(
         raise InvalidRequest("nothing to add")
     now = shop_now()
     with open_repository() as repo:
-        order = repo.find_order(order_no)
-        require_proof(repo, order, conversation_id)
-        complaint = _subject(repo, order, public_id)
+        complaint = _proved_subject(repo, order_no, public_id, conversation_id)
         if not isinstance(complaint, Complaint):
             raise InvalidRequest(f"{public_id} is not a complaint")
         if complaint.status not in OPEN_COMPLAINT_STATUSES:

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.clock import shop_now
-from bot.policy import RefundStage, refund_stage
 from bot.services.verification import require_proof
-from bot.store import AfterSalesRepository, open_repository
+from bot.store import AfterSalesRepository, InvalidRequest, open_repository
 from bot.store.models import AfterSalesRequest, Complaint, Order, RepairBooking
 from bot.tracking import COURIERS
 
@@ -178,16 +177,11 @@ def describe_request(public_id: str, conversation_id: str) -> RequestView | None
 def _views_by_id(
     repo: AfterSalesRepository, public_id: str, conversation_id: str, now: dt.datetime
 ) -> list[RequestView]:
-    for finder in (repo.find_request, repo.find_booking, repo.find_complaint):
-        try:
-            subject = finder(public_id)
-        except Exception:
-            continue
-        if subject.order is None:
-            return []
-        require_proof(repo, subject.order, conversation_id)
-        return [v for v in views_of_order(repo, subject.order, now) if v.public_id == public_id]
-    return []
-
-
-__all__ = ["RefundStage", "RequestView", "describe_request", "request_status", "refund_stage"]
+    try:
+        subject = repo.find_subject(public_id)
+    except InvalidRequest:
+        return []
+    if subject.order is None:
+        return []
+    require_proof(repo, subject.order, conversation_id)
+    return [v for v in views_of_order(repo, subject.order, now) if v.public_id == public_id]

@@ -430,6 +430,16 @@ class AfterSalesRepository:
         """The complaint with this public id; InvalidRequest if there is none."""
         return self._by_public_id(Complaint, public_id)
 
+    def find_subject(self, public_id: str) -> AfterSalesRequest | RepairBooking | Complaint:
+        """The application, booking or complaint with this public id; InvalidRequest if none."""
+        for model in (AfterSalesRequest, RepairBooking, Complaint):
+            found = self.session.execute(
+                select(model).where(model.public_id == public_id)
+            ).scalar_one_or_none()
+            if found is not None:
+                return found
+        raise InvalidRequest(f"no request {public_id}")
+
     def waiting_handoff(self, conversation_id: str) -> HandoffRequest | None:
         """This conversation's request for a person that no one has taken yet, if any."""
         return self.session.execute(
