@@ -170,4 +170,9 @@ class ActionSubmitComplaint(GuardedAction):
                 handoff_id=receipt.handoff_id,
                 **configured_rules().template_values(),
             )
-        return [*cleared, SlotSet("topic", "complaint"), SlotSet("job_done", True)]
+        return [
+            *cleared,
+            SlotSet("topic", "complaint"),
+            SlotSet("rating_subject", receipt.public_id),
+            SlotSet("job_done", True),
+        ]

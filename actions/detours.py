@@ -10,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import damage
 from actions.job_slots import form_slots, job_slots, reset
 
 
@@ -58,4 +59,5 @@ class ActionSwitchJob(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         dispatcher.utter_message(response=SWITCHES.get(intent or "", "utter_switched_to_exchange"))
         answers = [s for s in form_slots(domain, "return_form") if s.startswith("return_")]
+        answers.append(damage.SLOT)
         return [ActiveLoop(None), *reset([*answers, "requested_slot"])]

@@ -51,6 +51,7 @@ KIND_NAMES = {
     "repair": "维修",
     "complaint": "投诉",
     "handoff": "转人工",
+    "parcel": "物流核查",
 }
 ASK_DETAIL = {
     "tracking": "utter_ask_tracking_number",
@@ -377,7 +378,13 @@ class ActionApplyFollowup(GuardedAction):
         if change == "status":
             views = await asyncio.to_thread(request_status, order_no, tracker.sender_id)
             say_status(dispatcher, order_no, views)
-            return [*cleared, SlotSet("topic", "status"), SlotSet("job_done", bool(views))]
+            subject = [SlotSet("rating_subject", views[0].public_id)] if views else []
+            return [
+                *cleared,
+                SlotSet("topic", "status"),
+                *subject,
+                SlotSet("job_done", bool(views)),
+            ]
         public_id = tracker.get_slot("followup_request")
         if public_id in (None, NONE):
             dispatcher.utter_message(response=f"utter_followup_nothing_{change}", order_id=order_no)
@@ -386,7 +393,12 @@ class ActionApplyFollowup(GuardedAction):
         done = await _apply_change(
             dispatcher, change, order_no, public_id, detail, tracker.sender_id
         )
-        return [*cleared, SlotSet("topic", "status"), SlotSet("job_done", done)]
+        return [
+            *cleared,
+            SlotSet("topic", "status"),
+            SlotSet("rating_subject", public_id),
+            SlotSet("job_done", done),
+        ]
 
 
 async def _apply_change(

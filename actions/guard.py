@@ -62,7 +62,7 @@ def _failure(
     return [*cleared, *proof, SlotSet("job_done", False)]
 
 
-async def _show_open_one(
+async def show_open_request(
     dispatcher: CollectingDispatcher, public_id: str, conversation_id: str
 ) -> None:
     """Where the request a second application ran into stands (best effort: the refusal
@@ -101,7 +101,7 @@ class GuardedAction(Action, ABC):
                 *self.after_failure(domain),
             ]
             if isinstance(exc, DuplicateRequest):
-                await _show_open_one(dispatcher, exc.public_id, tracker.sender_id)
+                await show_open_request(dispatcher, exc.public_id, tracker.sender_id)
             return events
 
     def after_failure(self, domain: dict[str, Any]) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ JOB_FORMS = (
     "repair_form",
     "complaint_form",
     "followup_form",
+    "parcel_form",
 )
 # Which apology a job's store failure gets: utter_<job>_unavailable.
 JOB_OF_FORM = {
@@ -29,6 +30,7 @@ JOB_OF_FORM = {
     "repair_form": "repair",
     "complaint_form": "complaint",
     "followup_form": "followup",
+    "parcel_form": "parcel",
     "rating_form": "rating",
 }
 # Proof of ownership is the conversation's, not a job's: it survives cancel and completion.

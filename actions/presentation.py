@@ -22,7 +22,10 @@ ITEM_BUTTON = "{number}. {product}"
 
 
 def readable(value: Any) -> Any:
-    """Dates as 11月25日（周三）, money as 129.00元, parties as 您/商家."""
+    """Dates as 11月25日（周三）, times as 11月25日（周三）14:00, money as 129.00元, parties
+    as 您/商家."""
+    if isinstance(value, dt.datetime):
+        return local_time(value)
     if isinstance(value, dt.date):
         return format_date(value)
     if isinstance(value, Decimal):

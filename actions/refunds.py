@@ -64,7 +64,12 @@ class ActionShowRefundStatus(GuardedAction):
                 dispatcher.utter_message(response="utter_no_refund_for_order")
                 return [*cleared, SlotSet("job_done", False)]
             say_status(dispatcher, order_no, views)
-            return [*cleared, SlotSet("topic", "refund"), SlotSet("job_done", True)]
+            return [
+                *cleared,
+                SlotSet("topic", "refund"),
+                SlotSet("rating_subject", views[0].public_id),
+                SlotSet("job_done", True),
+            ]
         rules = configured_rules()
         dispatcher.utter_message(
             response=STAGE_RESPONSES[status.stage],
@@ -82,6 +87,7 @@ class ActionShowRefundStatus(GuardedAction):
         return [
             *cleared,
             SlotSet("topic", "refund"),
+            SlotSet("rating_subject", status.public_id),
             SlotSet("product_category", status.category),
             SlotSet("job_done", True),
         ]

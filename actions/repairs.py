@@ -1,5 +1,5 @@
-"""维修预约: ownership → item → fault → warranty (or a paid repair) → on-site or send-in →
-address, time and contact phone → booking."""
+"""维修预约: ownership → item → fault → how it happened → warranty (or a paid repair) →
+on-site or send-in → address, time and contact phone → booking."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import damage
 from actions.answers import yes_no_answer
 from actions.guard import GuardedAction
 from actions.identity import LOCKED, OrderOwnershipValidation, chosen_item, is_verified
@@ -23,7 +24,8 @@ from bot.identifiers import find_phone, normalise_phone
 from bot.nlp.extract import extract_times
 from bot.nlp.normalise import normalise
 from bot.policy import configured_rules
-from bot.services import assess_repair, book_repair, check_visit
+from bot.reasons import DamageCause
+from bot.services import RepairAssessment, assess_repair, book_repair, check_visit
 
 ONSITE, SEND_IN = "onsite", "send_in"
 YES, NO = "yes", "no"  # repair_paid: the customer's answer to a paid repair
@@ -40,7 +42,7 @@ def _local(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=get_settings().tz)
 
 
-class ValidateRepairForm(OrderOwnershipValidation):
+class ValidateRepairForm(damage.DamageQuestion, OrderOwnershipValidation):
     """Ownership, then the repair's own slots; a visit only where the policy offers one.
 
     What the validator decides is kept in slots the customer cannot fill (`repair_covered`,
@@ -69,20 +71,42 @@ class ValidateRepairForm(OrderOwnershipValidation):
     async def validate_repair_fault(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
-        """Record the fault, then say whether the warranty covers it; if not, a paid repair
-        is offered where one is possible."""
+        """Record the fault, then say whether the warranty covers it. Within the warranty,
+        how the fault happened is asked first (human damage is not covered); out of it, a
+        paid repair is offered where one is possible."""
         if not is_verified(tracker):
             return {"repair_fault": None}
         fault = str(value).strip()
         if len(normalise(fault)) < MIN_FAULT_CHARS:
             dispatcher.utter_message(response="utter_invalid_repair_fault")
             return {"repair_fault": None}
-        assessment = await asyncio.to_thread(
-            assess_repair, tracker.get_slot("order_id"), tracker.sender_id, chosen_item(tracker)
-        )
+        answer = {"repair_fault": fault[:500]}
+        assessment = await self._assess(tracker, None)
+        if assessment.decision.allowed:  # the verdict waits for how it happened
+            return {**answer, damage.SLOT: None}
+        return {**answer, damage.SLOT: damage.NOT_ASKED, **self._say(dispatcher, assessment)}
+
+    async def verdict_for_cause(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, cause: DamageCause
+    ) -> dict[str, Any] | None:
+        """The warranty's verdict once the customer said how the fault came about."""
+        if not tracker.get_slot("repair_fault"):
+            return None
+        return self._say(dispatcher, await self._assess(tracker, cause))
+
+    async def _assess(self, tracker: Tracker, cause: DamageCause | None) -> RepairAssessment:
+        """The warranty's verdict on the chosen item (proof required)."""
+        return await asyncio.to_thread(
+            assess_repair, tracker.get_slot("order_id"), tracker.sender_id, chosen_item(tracker),
+            damage_cause=cause,
+        )  # fmt: skip
+
+    @staticmethod
+    def _say(dispatcher: CollectingDispatcher, assessment: RepairAssessment) -> dict[str, Any]:
+        """Say the warranty's verdict; decide what is still asked (a paid repair, the mode)."""
         decision = assessment.decision
         dispatcher.utter_message(response=decision.message_key, **decision_values(decision))
-        result: dict[str, Any] = {"repair_fault": fault[:500], "repair_covered": decision.allowed}
+        result: dict[str, Any] = {"repair_covered": decision.allowed}
         if not decision.allowed and not assessment.paid_possible:
             return {**result, "repair_paid": NO}
         if decision.allowed and decision.estimated:
@@ -227,7 +251,7 @@ class ActionBookRepair(GuardedAction):
             fault=tracker.get_slot("repair_fault") or "", mode=mode,
             conversation_id=tracker.sender_id, item_id=chosen_item(tracker),
             paid=not covered, address=tracker.get_slot("repair_address"), slot=slot,
-            contact_phone=_contact(tracker),
+            contact_phone=_contact(tracker), damage_cause=damage.cause_of(tracker),
         )  # fmt: skip
         rules = configured_rules()
         values = {
@@ -244,4 +268,10 @@ class ActionBookRepair(GuardedAction):
         kind = "" if receipt.covered else "paid_"
         response = f"utter_repair_{kind}{'onsite' if mode == ONSITE else 'send_in'}_booked"
         dispatcher.utter_message(response=response, **values)
-        return [*cleared, SlotSet("topic", "repair"), SlotSet("job_done", True)]
+        return [
+            *cleared,
+            SlotSet("topic", "repair"),
+            SlotSet("rating_subject", receipt.public_id),
+            SlotSet("product_category", receipt.category),
+            SlotSet("job_done", True),
+        ]

@@ -10,14 +10,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import damage
 from actions.answers import yes_no_answer
 from actions.guard import GuardedAction
 from actions.identity import LOCKED, OrderOwnershipValidation, chosen_item, is_verified
 from actions.job_slots import form_slots, reset
 from actions.presentation import PARTY_NAMES, decision_values, readable
 from bot.nlp.normalise import normalise
-from bot.policy import ReturnReason, Verdict
-from bot.reasons import classify_return_reason
+from bot.policy import Decision, ReturnReason, Verdict
+from bot.reasons import DamageCause, classify_return_reason
 from bot.services import assess_return, open_return, order_lines, refund_only_amount
 
 YES, NO, REFUSED = "yes", "no", "refused"
@@ -31,34 +32,74 @@ CREATED = {
 LOOPS = {"return_form": "return", "exchange_form": "exchange"}
 
 
-class ReturnValidation(OrderOwnershipValidation, ABC):
+class ReturnValidation(damage.DamageQuestion, OrderOwnershipValidation, ABC):
     """The shared validation of return_form and exchange_form."""
 
     kind = "return"
 
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[str]:  # fmt: skip
+        """How the damage happened is asked only about a quality problem (see below)."""
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        if tracker.get_slot("return_reason") != ReturnReason.QUALITY.value:
+            slots = [s for s in slots if s != damage.SLOT]
+        return slots
+
     async def validate_return_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
-        """Classify the reason, tell the customer the policy's verdict, ask to confirm if allowed."""
+        """Classify the reason, then say the policy's verdict and ask to confirm if allowed.
+        A quality problem the policy would accept is first asked how it happened (damage the
+        buyer caused is not covered); food, cosmetics and personal care go to a person's
+        review whatever the answer, so they are not asked."""
         if not is_verified(tracker):
             return {"return_reason": None}
-        reason = classify_return_reason(normalise(str(value)))
+        text = str(value)
+        reason = classify_return_reason(normalise(text))
         if reason is None:
             dispatcher.utter_message(response="utter_invalid_return_reason")
             return {"return_reason": None}
-        order_no, me = tracker.get_slot("order_id"), tracker.sender_id
-        item = chosen_item(tracker)
-        decision = await asyncio.to_thread(assess_return, order_no, reason, me, item)
+        answer = {"return_reason": reason.value, "return_description": text.strip()[:500]}
+        decision = await self._decide(tracker, reason, None)
+        if reason is ReturnReason.QUALITY and decision.verdict is Verdict.QUALITY_OK:
+            # the verdict waits for how it happened
+            return {**answer, damage.SLOT: None}
+        verdict = await self._say(dispatcher, tracker, decision)
+        return {**answer, damage.SLOT: damage.NOT_ASKED, **verdict}
+
+    async def verdict_for_cause(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, cause: DamageCause
+    ) -> dict[str, Any] | None:
+        """The quality return's verdict once the customer said how the problem came about."""
+        if tracker.get_slot("return_reason") != ReturnReason.QUALITY.value:
+            return None
+        decision = await self._decide(tracker, ReturnReason.QUALITY, cause)
+        return await self._say(dispatcher, tracker, decision)
+
+    async def _decide(
+        self, tracker: Tracker, reason: ReturnReason, cause: DamageCause | None
+    ) -> Decision:
+        """The policy's verdict on returning the chosen item for `reason` (proof required)."""
+        return await asyncio.to_thread(
+            assess_return, tracker.get_slot("order_id"), reason, tracker.sender_id,
+            chosen_item(tracker), damage_cause=cause,
+        )  # fmt: skip
+
+    async def _say(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision
+    ) -> dict[str, Any]:
+        """Tell the customer the verdict; a refusal needs no confirmation."""
         if decision.verdict is Verdict.NOT_SHIPPED_REFUND_ONLY and self.kind == "return":
-            amount = await asyncio.to_thread(refund_only_amount, order_no, me, item)
+            order_no, item = tracker.get_slot("order_id"), chosen_item(tracker)
+            amount = await asyncio.to_thread(refund_only_amount, order_no, tracker.sender_id, item)
             dispatcher.utter_message(response="utter_refund_only_offer", amount=readable(amount))
-            return {"return_reason": reason.value}
+            return {}
         dispatcher.utter_message(response=decision.message_key, **decision_values(decision))
         if decision.estimated:
             dispatcher.utter_message(response="utter_date_is_estimate")
-        if not decision.allowed:
-            return {"return_reason": reason.value, "return_confirm": REFUSED}
-        return {"return_reason": reason.value}
+        return {} if decision.allowed else {"return_confirm": REFUSED}
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -130,7 +171,11 @@ class ActionSubmitReturn(GuardedAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         kind = _form_kind(tracker)
-        cleared = reset(form_slots(domain, f"{kind}_form"), keep=("order_id",))
+        # Both forms' slots: the return_ helpers (reason, description) serve the exchange too.
+        slots = dict.fromkeys(
+            form_slots(domain, "return_form") + form_slots(domain, "exchange_form")
+        )
+        cleared = reset(list(slots), keep=("order_id",))
         not_done = [*cleared, SlotSet("job_done", False)]
         confirm = tracker.get_slot("return_confirm")
         if not is_verified(tracker):
@@ -145,13 +190,10 @@ class ActionSubmitReturn(GuardedAction):
             return not_done
         reason = ReturnReason(tracker.get_slot("return_reason"))
         receipt = await asyncio.to_thread(
-            open_return,
-            tracker.get_slot("order_id"),
-            kind,
-            reason,
-            tracker.sender_id,
-            chosen_item(tracker),
-        )
+            open_return, tracker.get_slot("order_id"), kind, reason, tracker.sender_id,
+            chosen_item(tracker), description=tracker.get_slot("return_description"),
+            damage_cause=damage.cause_of(tracker),
+        )  # fmt: skip
         dispatcher.utter_message(
             response=CREATED[receipt.kind],
             request_id=receipt.public_id,
@@ -167,6 +209,7 @@ class ActionSubmitReturn(GuardedAction):
         return [
             *cleared,
             SlotSet("topic", "exchange" if kind == "exchange" else "return"),
+            SlotSet("rating_subject", receipt.public_id),
             SlotSet("product_category", receipt.category),
             SlotSet("job_done", True),
         ]

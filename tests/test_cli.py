@@ -46,7 +46,7 @@ def test_migrate_seed_status(tmp_path: Path) -> None:
                 "select count(*) from orders where order_no like '2024%' "
                 "or order_no like '2022%'"
             ).fetchone()[0]
-            == 14
+            == 17
         )
 
 

@@ -19,11 +19,14 @@ from bot.config import PROJECT_ROOT
 from bot.policy import (
     Decision,
     OrderStatus,
+    ParcelProblem,
+    ParcelTracking,
     PolicyRules,
     ReturnReason,
     Verdict,
     WorkCalendar,
     check_onsite_slot,
+    decide_parcel,
     decide_repair,
     decide_return,
 )
@@ -61,6 +64,16 @@ def _slot(start: dt.datetime, hours: int = 2) -> Decision:
     return check_onsite_slot(start, start + dt.timedelta(hours=hours), NOW, PolicyRules())
 
 
+def _parcel(shipped_days_ago: int, scanned_hours_ago: int, **kw) -> Decision:
+    """A parcel shipped that many days ago (still on its way unless `status` says)."""
+    order = delivered_order(
+        TODAY - dt.timedelta(days=shipped_days_ago - 2), **{"status": OrderStatus.SHIPPED, **kw}
+    )
+    scan = ParcelTracking("中通快递", "ZT7730012345678", "杭州转运中心",
+                          NOW - dt.timedelta(hours=scanned_hours_ago))  # fmt: skip
+    return decide_parcel(order, ParcelProblem.STALLED, scan, NOW, PolicyRules())
+
+
 # One real decision per verdict: its values must fill every placeholder of its explanation.
 SCENARIOS = {
     Verdict.NO_REASON_OK: lambda: _return(2),
@@ -85,6 +98,11 @@ SCENARIOS = {
     Verdict.REPAIR_OUT_OF_WARRANTY: lambda: _repair(1095),
     Verdict.REPAIR_HUMAN_DAMAGE: lambda: _repair(80, human_damage=True),
     Verdict.REPAIR_NO_WARRANTY: lambda: _repair(80, warranty=0),
+    Verdict.PARCEL_NOT_SHIPPED: lambda: _parcel(3, 5, status=OrderStatus.PAID),
+    Verdict.PARCEL_IN_TRANSIT: lambda: _parcel(3, 5),
+    Verdict.PARCEL_STALLED: lambda: _parcel(5, 72),
+    Verdict.PARCEL_NOT_RECEIVED: lambda: _parcel(3, 5, status=OrderStatus.DELIVERED),
+    Verdict.PARCEL_CLAIM_PASSED: lambda: _parcel(40, 900),
     Verdict.SLOT_OK: lambda: _slot(NOW + dt.timedelta(days=1)),
     Verdict.SLOT_IN_PAST: lambda: _slot(NOW - dt.timedelta(hours=3)),
     Verdict.SLOT_OUTSIDE_HOURS: lambda: _slot(NOW + dt.timedelta(days=1, hours=10)),

@@ -14,7 +14,7 @@ from bot.cli import nlu_review
 from bot.clock import shop_now
 from bot.config import PROJECT_ROOT, get_settings
 from bot.policy import WorkCalendar
-from bot.services.handling import STEPS
+from bot.services.handling import PARCEL_OUTCOMES, STEPS
 from bot.store import StoreError
 from bot.store.db import engine_for, unit_of_work
 from bot.store.migrate import revision_status, upgrade
@@ -121,9 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     handle_cmd = commands.add_parser(
         "handle", help="move a request on, as the service team: approve RT…, receive RT…, …"
     )
-    handle_cmd.add_argument("step", choices=[*STEPS, "reply", "reject"])
+    handle_cmd.add_argument("step", choices=[*STEPS, "reply", "reject", *PARCEL_OUTCOMES])
     handle_cmd.add_argument("public_id", help="the request's id, e.g. RT20261128-0001")
-    handle_cmd.add_argument("text", nargs="?", help="the reply (reply) or the reason (reject)")
+    handle_cmd.add_argument(
+        "text", nargs="?", help="the reply (reply), the reason (reject), what a parcel check found"
+    )
     handle_cmd.set_defaults(run=_handle)
     review_cmd = commands.add_parser(
         "nlu-review", help="list the messages the bot understood least, ready to label"

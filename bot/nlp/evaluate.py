@@ -32,7 +32,10 @@ REAL_REGISTER_DATA = PROJECT_ROOT / "tests" / "nlu" / "test_nlu_real_register.ym
 # Coming back after applying (status, withdrawing, tracking numbers, moving a visit), in the
 # same register; written before the follow-up intents' training data, never trained on.
 FOLLOWUP_DATA = PROJECT_ROOT / "tests" / "nlu" / "test_nlu_followup_register.yml"
-INTENTS_ONLY = ("real register", "follow-up register")
+# A parcel stalled or signed for but not received, among its neighbours; written blind
+# before the parcel intent's training data, never trained on.
+PARCEL_DATA = PROJECT_ROOT / "tests" / "nlu" / "test_nlu_parcel_register.yml"
+INTENTS_ONLY = ("real register", "follow-up register", "parcel register")
 FALLBACK = "nlu_fallback"
 REPORT = PROJECT_ROOT / "reports" / "nlu.md"
 # Kept by hand: what each change to the data or the pipeline did to the scores; appended to
@@ -250,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         "blind": load_examples(BLIND_DATA),
         "real register": load_examples(REAL_REGISTER_DATA),
         "follow-up register": load_examples(FOLLOWUP_DATA),
+        "parcel register": load_examples(PARCEL_DATA),
     }
 
     def score(model: Path, name: str) -> list[ModelReport]:

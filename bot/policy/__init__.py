@@ -34,6 +34,7 @@ from bot.policy.facts import (
     Verdict,
 )
 from bot.policy.ownership import lock_hours
+from bot.policy.parcels import ParcelProblem, ParcelRemedy, ParcelTracking, decide_parcel
 from bot.policy.ratings import Dimension, is_extreme, is_valid_score
 from bot.policy.refunds import (
     RefundPath,
@@ -76,6 +77,8 @@ __all__ = [
     "ItemFacts",
     "OrderFacts",
     "OrderStatus",
+    "ParcelProblem",
+    "ParcelRemedy",
     "Party",
     "PolicyConfigError",
     "PolicyInputError",
@@ -85,6 +88,7 @@ __all__ = [
     "RefundStage",
     "ReturnReason",
     "Severity",
+    "ParcelTracking",
     "Verdict",
     "WorkCalendar",
     "WorkdayDate",
@@ -96,6 +100,7 @@ __all__ = [
     "configured_rules",
     "day_of_receipt_count",
     "decide_paid_repair",
+    "decide_parcel",
     "decide_refund_only",
     "decide_repair",
     "decide_return",

@@ -67,6 +67,12 @@ class Verdict(str, Enum):
     REPAIR_OUT_OF_WARRANTY = "repair_out_of_warranty"
     REPAIR_HUMAN_DAMAGE = "repair_human_damage"
     REPAIR_NO_WARRANTY = "repair_no_warranty"
+    # parcels on their way to the customer
+    PARCEL_NOT_SHIPPED = "parcel_not_shipped"
+    PARCEL_IN_TRANSIT = "parcel_in_transit"  # moving normally: nothing to chase yet
+    PARCEL_STALLED = "parcel_stalled"
+    PARCEL_NOT_RECEIVED = "parcel_not_received"  # signed for, but not by the customer
+    PARCEL_CLAIM_PASSED = "parcel_claim_passed"  # too late to claim from the carrier
     # on-site time slots
     SLOT_OK = "slot_ok"
     SLOT_IN_PAST = "slot_in_past"
@@ -145,6 +151,15 @@ class DecisionValues:
     respond_working_days: int | None = None
     complete_due: dt.date | None = None
     complete_working_days: int | None = None
+    # parcels
+    parcel: str | None = None  # 中通快递 ZT7730012345678
+    stalled_hours: int | None = None
+    claim_days: int | None = None
+    last_scan: str | None = None
+    last_scan_at: dt.datetime | None = None
+    stalled_at: dt.datetime | None = None  # when a parcel without a new scan counts as stalled
+    check_due: dt.datetime | None = None
+    claim_deadline: dt.date | None = None
     # on-site visiting times
     start_hour: int | None = None
     end_hour: int | None = None

@@ -53,6 +53,11 @@ class PolicyRules:
     repair_change_notice_working_hours: int = 8
     repair_late_coupon_yuan: int = 30  # the compensation for missing the promised repair date
 
+    # Parcels on their way to the customer (section 3: shipped but not signed for)
+    parcel_stalled_hours: int = 48  # no tracking scan for this long: the parcel is stalled
+    parcel_check_hours: int = 24  # a logistics ticket is answered within this many hours
+    carrier_claim_days: int = 30  # a loss is claimed from the carrier within this many days
+
     # Complaints (section 5)
     complaint_reply_hours: int = 24
     complaint_solution_hours: int = 48
@@ -117,6 +122,9 @@ class PolicyRules:
             "onsite_end_hour": self.onsite_service_end_hour,
             "change_notice_hours": self.repair_change_notice_working_hours,
             "late_coupon": self.repair_late_coupon_yuan,
+            "parcel_stalled_hours": self.parcel_stalled_hours,
+            "parcel_check_hours": self.parcel_check_hours,
+            "carrier_claim_days": self.carrier_claim_days,
             "complaint_reply_hours": self.complaint_reply_hours,
             "complaint_solution_hours": self.complaint_solution_hours,
             "dispute_result_days": self.dispute_result_working_days,

@@ -34,8 +34,14 @@ from bot.services.orders import (
     order_lines,
     recent_orders,
 )
+from bot.services.parcels import (
+    ParcelReceipt,
+    assess_parcel,
+    open_parcel_check,
+    open_parcel_ticket,
+)
 from bot.services.progress import RequestView, describe_request, request_status
-from bot.services.ratings import save_rating
+from bot.services.ratings import RatedService, decline_survey, save_rating
 from bot.services.refunds import RefundStatus, refund_status
 from bot.services.repairs import (
     RepairAssessment,
@@ -98,6 +104,12 @@ __all__ = [
     "refund_status",
     "request_handoff",
     "save_rating",
+    "ParcelReceipt",
+    "assess_parcel",
+    "open_parcel_check",
+    "open_parcel_ticket",
+    "RatedService",
+    "decline_survey",
     "sounds_angry",
     "verify_owner",
 ]

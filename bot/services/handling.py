@@ -1,7 +1,8 @@
 """The service team's side of a request: approve, receive the goods, pay, finish, reply.
 
 Each step checks the request is in the state it follows, sets the policy's next dates, and
-records an event. A return's refund record is created when its goods arrive, with the
+records an event. A step that closes a request sets the resolution of the rating that rated
+it (for returns and repairs "solved?" is not asked in the conversation). A return's refund record is created when its goods arrive, with the
 refund and bank-credit dates counted from that day. The seed, the tests and the operator's
 command line (`python -m bot handle …`) all move requests through these functions.
 """
@@ -15,7 +16,7 @@ from bot.clock import shop_now
 from bot.policy import configured_calendar, configured_rules, refund_schedule
 from bot.services.returns import item_refund_amount
 from bot.store import AfterSalesRepository, InvalidRequest, open_repository
-from bot.store.models import AfterSalesRequest, Complaint, RepairBooking
+from bot.store.models import AfterSalesRequest, Complaint, ParcelTicket, RepairBooking
 
 
 def _expect(current: str, allowed: tuple[str, ...], public_id: str, step: str) -> None:
@@ -37,6 +38,7 @@ def reject(
     _expect(request.status, ("submitted",), request.public_id, "reject")
     request.status = "rejected"
     repo.record_event(request.public_id, "rejected", actor="agent", now=now, detail={"why": why})
+    repo.record_resolution(request.public_id, False, now)
 
 
 def receive_goods(repo: AfterSalesRepository, request: AfterSalesRequest, now: dt.datetime) -> None:
@@ -72,6 +74,7 @@ def pay_out(repo: AfterSalesRepository, request: AfterSalesRequest, now: dt.date
     refund.paid_out_on = now.astimezone(repo.tz).date()
     request.status = "completed"
     repo.record_event(request.public_id, "refund_paid_out", actor="agent", now=now)
+    repo.record_resolution(request.public_id, True, now)
 
 
 def confirm_credited(
@@ -94,6 +97,7 @@ def ship_replacement(
     _expect(request.status, ("received",), request.public_id, "ship the replacement of")
     request.status = "completed"
     repo.record_event(request.public_id, "replacement_shipped", actor="agent", now=now)
+    repo.record_resolution(request.public_id, True, now)
 
 
 def start_repair(repo: AfterSalesRepository, booking: RepairBooking, now: dt.datetime) -> None:
@@ -109,6 +113,7 @@ def finish_repair(repo: AfterSalesRepository, booking: RepairBooking, now: dt.da
     booking.status = "done"
     booking.finished_at = now
     repo.record_event(booking.public_id, "finished", actor="agent", now=now)
+    repo.record_resolution(booking.public_id, True, now)
 
 
 def reply_complaint(
@@ -129,6 +134,25 @@ def resolve_complaint(repo: AfterSalesRepository, complaint: Complaint, now: dt.
     _expect(complaint.status, ("open", "replied"), complaint.public_id, "resolve")
     complaint.status = "resolved"
     repo.record_event(complaint.public_id, "resolved", actor="agent", now=now)
+    repo.record_resolution(complaint.public_id, True, now)
+
+
+PARCEL_OUTCOMES = {"parcel-found": "found", "reshipped": "reshipped", "parcel-refunded": "refunded"}
+
+
+def close_parcel_check(
+    repo: AfterSalesRepository, ticket: ParcelTicket, now: dt.datetime, status: str, outcome: str
+) -> None:
+    """The carrier was asked: the parcel was found, a new one sent, or the order refunded."""
+    _expect(ticket.status, ("open",), ticket.public_id, "close")
+    if status not in PARCEL_OUTCOMES.values():
+        raise InvalidRequest(f"unknown parcel outcome {status!r}")
+    if not outcome.strip():
+        raise InvalidRequest("say what the check found")
+    ticket.status = status
+    ticket.outcome = outcome.strip()
+    repo.record_event(ticket.public_id, status, actor="agent", now=now, detail={"outcome": outcome})
+    repo.record_resolution(ticket.public_id, True, now)
 
 
 # The steps the operator's command line offers: name → (finder, step).
@@ -145,14 +169,17 @@ STEPS: dict[str, tuple[str, Callable[..., None]]] = {
 
 
 def apply_step(step: str, public_id: str, text: str | None = None) -> None:
-    """Run one operator step on a request by its public id, now (`text`: a reply or a
-    reason, for `reply` and `reject`)."""
+    """Run one operator step on a request by its public id, now (`text`: a reply, a reason
+    or what a parcel check found, for `reply`, `reject` and the parcel steps)."""
     now = shop_now()
     with open_repository() as repo:
         if step == "reply":
             reply_complaint(repo, repo.find_complaint(public_id), now, text or "")
         elif step == "reject":
             reject(repo, repo.find_request(public_id), now, text or "")
+        elif step in PARCEL_OUTCOMES:
+            ticket = repo.find_parcel_ticket(public_id)
+            close_parcel_check(repo, ticket, now, PARCEL_OUTCOMES[step], text or "")
         elif step in STEPS:
             kind, function = STEPS[step]
             finders = {

@@ -1,6 +1,6 @@
 """Where each of a customer's requests stands, with its next dated step.
 
-One view per application, booking, complaint or waiting handoff of a verified order, in the
+One view per application, booking, complaint, logistics check or waiting handoff of a verified order, in the
 words of a stage (`utter_status_<stage>` in domain.yml) and the values that stage quotes.
 Closed requests are listed for a while after they were made, so "did my refund arrive" still
 finds the return it came from.
@@ -15,7 +15,7 @@ from typing import Any
 from bot.clock import shop_now
 from bot.services.verification import require_proof
 from bot.store import AfterSalesRepository, InvalidRequest, open_repository
-from bot.store.models import AfterSalesRequest, Complaint, Order, RepairBooking
+from bot.store.models import AfterSalesRequest, Complaint, Order, ParcelTicket, RepairBooking
 from bot.tracking import COURIERS
 
 RECENT_DAYS = 30  # how long a closed request is still listed
@@ -125,6 +125,22 @@ def _complaint_view(complaint: Complaint) -> RequestView:
     )
 
 
+def _parcel_view(ticket: ParcelTicket) -> RequestView:
+    values: dict[str, Any] = {
+        "check_due": ticket.check_due,
+        "claim_deadline": ticket.claim_deadline,
+        "outcome": ticket.outcome or "",
+    }
+    stage = "parcel_checking" if ticket.status == "open" else f"parcel_{ticket.status}"
+    return RequestView(
+        kind="parcel",
+        public_id=ticket.public_id,
+        stage=stage,
+        is_open=ticket.status == "open",
+        values=values,
+    )
+
+
 def _recent(created_at: dt.datetime, is_open: bool, now: dt.datetime) -> bool:
     return is_open or now - created_at <= dt.timedelta(days=RECENT_DAYS)
 
@@ -143,6 +159,10 @@ def views_of_order(repo: AfterSalesRepository, order: Order, now: dt.datetime) -
     for complaint in repo.complaints_of_order(order):
         view = _complaint_view(complaint)
         if _recent(complaint.created_at, view.is_open, now):
+            views.append(view)
+    for ticket in repo.parcel_tickets_of_order(order):
+        view = _parcel_view(ticket)
+        if _recent(ticket.created_at, view.is_open, now):
             views.append(view)
     return views
 
@@ -177,10 +197,14 @@ def describe_request(public_id: str, conversation_id: str) -> RequestView | None
 def _views_by_id(
     repo: AfterSalesRepository, public_id: str, conversation_id: str, now: dt.datetime
 ) -> list[RequestView]:
+    subject: AfterSalesRequest | RepairBooking | Complaint | ParcelTicket
     try:
         subject = repo.find_subject(public_id)
     except InvalidRequest:
-        return []
+        try:
+            subject = repo.find_parcel_ticket(public_id)
+        except InvalidRequest:
+            return []
     if subject.order is None:
         return []
     require_proof(repo, subject.order, conversation_id)

@@ -17,6 +17,7 @@ from bot.policy import (
     decide_paid_repair,
     decide_repair,
 )
+from bot.reasons import DamageCause
 from bot.services.verification import require_proof
 from bot.store import InvalidRequest, open_repository
 
@@ -41,16 +42,25 @@ class RepairAssessment:
 
 
 def assess_repair(
-    order_no: str, conversation_id: str, item_id: int | None = None, today: dt.date | None = None
+    order_no: str,
+    conversation_id: str,
+    item_id: int | None = None,
+    today: dt.date | None = None,
+    *,
+    damage_cause: DamageCause | None = None,
 ) -> RepairAssessment:
-    """May the item be repaired free of charge, and how? (Proof required.)"""
+    """May the item be repaired free of charge, and how? (Proof required.) Damage the
+    customer says was an accident is not covered."""
     today = today or shop_now().date()
     rules = configured_rules()
     with open_repository() as repo:
         order = repo.find_order(order_no)
         require_proof(repo, order, conversation_id)
         item = repo.item_facts(repo.item_of(order, item_id))
-        decision = decide_repair(repo.order_facts(order), item, today, rules, configured_calendar())
+        decision = decide_repair(
+            repo.order_facts(order), item, today, rules, configured_calendar(),
+            human_damage=damage_cause is DamageCause.HUMAN,
+        )  # fmt: skip
         return RepairAssessment(decision, item.category in rules.onsite_categories)
 
 
@@ -67,6 +77,7 @@ class RepairReceipt:
 
     public_id: str
     product: str
+    category: str  # the product line, for the survey's comparison by product line
     mode: str
     covered: bool
     contact: str  # masked
@@ -86,6 +97,7 @@ def book_repair(
     address: str | None = None,
     slot: tuple[dt.datetime, dt.datetime] | None = None,
     contact_phone: str | None = None,
+    damage_cause: DamageCause | None = None,
 ) -> RepairReceipt:
     """Book a repair, re-deciding the warranty: free if covered, else only with `paid` (the
     customer agreed to a quote after inspection). A visiting technician calls `contact_phone`,
@@ -99,8 +111,9 @@ def book_repair(
         if mode == "onsite" and item.category not in rules.onsite_categories:
             raise InvalidRequest(f"no on-site repair for {item.category}")
         decision = decide_repair(
-            repo.order_facts(order), repo.item_facts(item), now.date(), rules, calendar
-        )
+            repo.order_facts(order), repo.item_facts(item), now.date(), rules, calendar,
+            human_damage=damage_cause is DamageCause.HUMAN,
+        )  # fmt: skip
         if not decision.allowed:
             if not (paid and decision.verdict in PAID_REPAIR_VERDICTS):
                 raise InvalidRequest(f"repair not covered: {decision.code}")
@@ -110,10 +123,12 @@ def book_repair(
             order, item, fault=fault, mode=mode, decision=decision, now=now,
             address=address, contact_phone=contact if mode == "onsite" else None,
             slot=slot, conversation_id=conversation_id,
+            damage_cause=damage_cause.value if damage_cause else None,
         )  # fmt: skip
         return RepairReceipt(
             public_id=booking.public_id,
             product=item.product_name,
+            category=item.category,
             mode=mode,
             covered=booking.covered,
             contact=mask_phone(contact),

@@ -19,6 +19,8 @@ from bot.policy import (
     refund_amount,
     refund_schedule,
 )
+from bot.privacy.redact import mask_phones_in
+from bot.reasons import DamageCause
 from bot.services.verification import require_proof
 from bot.store import AfterSalesRepository, open_repository
 from bot.store.models import Order, OrderItem
@@ -41,6 +43,11 @@ class ReturnReceipt:
     estimated: bool
 
 
+def _masked(description: str | None) -> str | None:
+    """The customer's words as the service team may read them: phone numbers masked."""
+    return mask_phones_in(description) if description else None
+
+
 def item_refund_amount(
     order: Order, item: OrderItem, *, buyer_reason: bool, shipped: bool
 ) -> Decimal:
@@ -57,16 +64,20 @@ def assess_return(
     conversation_id: str,
     item_id: int | None = None,
     today: dt.date | None = None,
+    *,
+    damage_cause: DamageCause | None = None,
 ) -> Decision:
-    """The policy's verdict on returning or exchanging the item today (proof required)."""
+    """The policy's verdict on returning or exchanging the item today (proof required);
+    damage the customer says was an accident is not covered."""
     today = today or shop_now().date()
     with open_repository() as repo:
         order = repo.find_order(order_no)
         require_proof(repo, order, conversation_id)
         item = repo.item_facts(repo.item_of(order, item_id))
         return decide_return(
-            repo.order_facts(order), item, reason, today, configured_rules(), configured_calendar()
-        )
+            repo.order_facts(order), item, reason, today, configured_rules(), configured_calendar(),
+            buyer_damage=damage_cause is DamageCause.HUMAN,
+        )  # fmt: skip
 
 
 def refund_only_amount(order_no: str, conversation_id: str, item_id: int | None = None) -> Decimal:
@@ -84,8 +95,12 @@ def open_return(
     reason: ReturnReason,
     conversation_id: str,
     item_id: int | None = None,
+    *,
+    description: str | None = None,
+    damage_cause: DamageCause | None = None,
 ) -> ReturnReceipt:
-    """Open the application the policy allows (re-deciding: slots are not trusted).
+    """Open the application the policy allows (re-deciding: slots are not trusted), with
+    the customer's own words and how they say any damage happened.
 
     A return of an unshipped order becomes a refund-only application with its refund.
     Raises InvalidRequest if the policy refuses or the item is not in the order.
@@ -97,12 +112,16 @@ def open_return(
         require_proof(repo, order, conversation_id)
         item = repo.item_of(order, item_id)
         facts = repo.order_facts(order)
-        decision = decide_return(facts, repo.item_facts(item), reason, now.date(), rules, calendar)
+        decision = decide_return(
+            facts, repo.item_facts(item), reason, now.date(), rules, calendar,
+            buyer_damage=damage_cause is DamageCause.HUMAN,
+        )  # fmt: skip
         if decision.verdict is Verdict.NOT_SHIPPED_REFUND_ONLY and kind == "return":
-            return _open_refund_only(repo, order, item, reason, now, conversation_id)
+            return _open_refund_only(repo, order, item, reason, now, conversation_id, description)
         request = repo.open_request(
             order, item, kind=kind, reason=reason, decision=decision, now=now,
-            conversation_id=conversation_id,
+            conversation_id=conversation_id, description=_masked(description),
+            damage_cause=damage_cause.value if damage_cause else None,
         )  # fmt: skip
         quality = reason.merchant_fault
         return ReturnReceipt(
@@ -130,7 +149,7 @@ def open_return(
 
 def _open_refund_only(
     repo: AfterSalesRepository, order: Order, item: OrderItem, reason: ReturnReason,
-    now: dt.datetime, conversation_id: str,
+    now: dt.datetime, conversation_id: str, description: str | None,
 ) -> ReturnReceipt:  # fmt: skip
     rules, calendar = configured_rules(), configured_calendar()
     today = now.date()
@@ -139,7 +158,7 @@ def _open_refund_only(
     assert review_due is not None and processing_due is not None  # refund-only sets both
     request = repo.open_request(
         order, item, kind="refund_only", reason=reason, decision=decision, now=now,
-        conversation_id=conversation_id,
+        conversation_id=conversation_id, description=_masked(description),
     )  # fmt: skip
     amount = item_refund_amount(order, item, buyer_reason=True, shipped=False)
     schedule = refund_schedule(today, quality=False, rules=rules, calendar=calendar)

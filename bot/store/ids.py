@@ -19,6 +19,7 @@ PREFIXES = {
     "repair": "RP",
     "complaint": "CP",
     "handoff": "HO",
+    "parcel": "LG",  # 物流 (logistics) check
 }
 
 

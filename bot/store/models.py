@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -110,6 +111,11 @@ class Order(Base):
     paid_at = Column(UtcDateTime, nullable=False)
     shipped_at = Column(UtcDateTime)
     delivered_at = Column(UtcDateTime)
+    # The outbound parcel, as the shop's order system last heard from the carrier.
+    courier = Column(String(8))  # bot.tracking.COURIERS code
+    tracking_no = Column(String(32))
+    last_scan = Column(String(64))  # where the parcel was last scanned
+    last_scan_at = Column(UtcDateTime)
 
     customer = relationship("Customer", back_populates="orders")
     items = relationship("OrderItem", back_populates="order", order_by="OrderItem.id")
@@ -140,7 +146,8 @@ class AfterSalesRequest(Base):
     kind = Column(String(16), nullable=False)  # return / exchange / refund_only
     reason = Column(String(16), nullable=False)  # bot.policy.ReturnReason values
     quality_problem = Column(Boolean, nullable=False, default=False)
-    description = Column(Text)
+    description = Column(Text)  # the customer's own words
+    damage_cause = Column(String(8))  # bot.reasons.DamageCause values, as the customer said
     status = Column(
         String(16), nullable=False
     )  # submitted/approved/rejected/received/completed/cancelled
@@ -190,6 +197,7 @@ class RepairBooking(Base):
     order_id = Column(ForeignKey("orders.id"), nullable=False, index=True)
     item_id = Column(ForeignKey("order_items.id"))
     fault = Column(Text, nullable=False)
+    damage_cause = Column(String(8))  # bot.reasons.DamageCause values, as the customer said
     mode = Column(String(8), nullable=False)  # onsite / send_in
     covered = Column(Boolean, nullable=False)  # free under warranty, else paid repair
     address = Column(Text)
@@ -231,6 +239,26 @@ class Complaint(Base):
     order = relationship("Order")
 
 
+class ParcelTicket(Base):
+    """A logistics check: a parcel stalled on its way, or signed for but not received."""
+
+    __tablename__ = "parcel_tickets"
+
+    id = Column(Integer, primary_key=True)
+    public_id = Column(String(24), nullable=False, unique=True)
+    order_id = Column(ForeignKey("orders.id"), nullable=False, index=True)
+    problem = Column(String(16), nullable=False)  # bot.policy.ParcelProblem values
+    remedy = Column(String(8), nullable=False)  # what the customer wants: reship / refund / wait
+    status = Column(String(16), nullable=False)  # open / found / reshipped / refunded
+    check_due = Column(UtcDateTime, nullable=False)  # we answer by then
+    claim_deadline = Column(Date, nullable=False)  # the carrier takes a loss claim until then
+    outcome = Column(Text)  # what the check found, as the service team wrote it
+    conversation_id = Column(String(128))
+    created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
+
+    order = relationship("Order")
+
+
 class HandoffRequest(Base):
     """A conversation waiting for a human agent (转人工)."""
 
@@ -248,16 +276,19 @@ class HandoffRequest(Base):
 
 
 class Rating(Base):
-    """One conversation's answers to the 1–5 satisfaction form; one row per conversation."""
+    """The answers to one satisfaction survey: one row per service rated (a conversation may
+    rate several). A survey offered and not answered is a row too (`declined`, no scores),
+    for the response rate."""
 
     __tablename__ = "ratings"
 
     id = Column(Integer, primary_key=True)
-    conversation_id = Column(String(128), nullable=False, unique=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
     channel = Column(String(32), nullable=False)
     topic = Column(
         String(16), nullable=False
     )  # return / exchange / refund / repair / complaint / faq
+    subject = Column(String(24), index=True)  # the request, booking, ticket or answer rated
     product_category = Column(String(32))
     team = Column(String(32))  # who served: "bot" or an agent team
     responsiveness = Column(SmallInteger)
@@ -265,11 +296,12 @@ class Rating(Base):
     professionalism = Column(SmallInteger)
     patience = Column(SmallInteger)
     proactiveness = Column(SmallInteger)
-    overall = Column(SmallInteger, nullable=False)
+    overall = Column(SmallInteger)  # None only when declined
     recommend = Column(SmallInteger)
     solved = Column(Boolean)  # first-contact resolution
     comment = Column(Text)
     flagged_extreme = Column(Boolean, nullable=False, default=False)
+    declined = Column(Boolean, nullable=False, default=False, server_default=false())
     created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
     updated_at = Column(UtcDateTime, nullable=False, default=_utcnow)
 

@@ -26,6 +26,9 @@ from bot.policy import (
     ItemFacts,
     OrderFacts,
     OrderStatus,
+    ParcelProblem,
+    ParcelRemedy,
+    ParcelTracking,
     RefundSchedule,
     ReturnReason,
     Severity,
@@ -51,17 +54,20 @@ from bot.store.models import (
     Order,
     OrderItem,
     OwnershipCheck,
+    ParcelTicket,
     Rating,
     Refund,
     RepairBooking,
     RequestEvent,
 )
+from bot.tracking import COURIERS
 
 REQUEST_KINDS = ("return", "exchange", "refund_only")
 # Applications and bookings that are still being handled: a second one for the same item
 # would duplicate the work (and, for refund-only, the money).
 OPEN_REQUEST_STATUSES = ("submitted", "approved", "received")
 ACTIVE_BOOKING_STATUSES = ("booked", "in_progress")
+PARCEL_REMEDIES = tuple(remedy.value for remedy in ParcelRemedy)
 T = TypeVar("T")
 
 
@@ -251,6 +257,7 @@ class AfterSalesRepository:
         decision: Decision,
         now: dt.datetime,
         description: str | None = None,
+        damage_cause: str | None = None,
         conversation_id: str | None = None,
     ) -> AfterSalesRequest:
         """Record an application the policy allowed; returns it with its public id."""
@@ -269,6 +276,7 @@ class AfterSalesRepository:
             reason=reason.value,
             quality_problem=reason is ReturnReason.QUALITY,
             description=description,
+            damage_cause=damage_cause,
             status="submitted",
             shipping_payer=_required(decision.values.shipping_payer).value,
             return_address=self.return_address if kind != "refund_only" else None,
@@ -281,7 +289,8 @@ class AfterSalesRepository:
         self.session.flush()
         self.record_event(
             request.public_id, "opened", actor="customer", now=now,
-            conversation_id=conversation_id, detail={"kind": kind, "reason": reason.value},
+            conversation_id=conversation_id,
+            detail={"kind": kind, "reason": reason.value, "damage_cause": damage_cause},
         )  # fmt: skip
         return request
 
@@ -366,6 +375,7 @@ class AfterSalesRepository:
         contact_phone: str | None = None,
         slot: tuple[dt.datetime, dt.datetime] | None = None,
         conversation_id: str | None = None,
+        damage_cause: str | None = None,
     ) -> RepairBooking:
         """Record a repair booking with the deadlines the policy set."""
         if mode not in ("onsite", "send_in"):
@@ -380,6 +390,7 @@ class AfterSalesRepository:
             order_id=order.id,
             item_id=item.id,
             fault=fault,
+            damage_cause=damage_cause,
             mode=mode,
             covered=decision.allowed,
             address=address,
@@ -396,7 +407,8 @@ class AfterSalesRepository:
         self.session.flush()
         self.record_event(
             booking.public_id, "opened", actor="customer", now=now,
-            conversation_id=conversation_id, detail={"mode": mode, "covered": booking.covered},
+            conversation_id=conversation_id,
+            detail={"mode": mode, "covered": booking.covered, "damage_cause": damage_cause},
         )  # fmt: skip
         return booking
 
@@ -413,6 +425,76 @@ class AfterSalesRepository:
     def find_booking(self, public_id: str) -> RepairBooking:
         """The repair booking with this public id; InvalidRequest if there is none."""
         return self._by_public_id(RepairBooking, public_id)
+
+    # --- parcels on their way ------------------------------------------------------------------
+
+    @staticmethod
+    def tracking_of(order: Order) -> ParcelTracking:
+        """The order's parcel and the carrier's latest scan of it, as the order system holds it."""
+        courier = COURIERS.get(order.courier or "")
+        return ParcelTracking(
+            courier=courier.name if courier else order.courier,
+            tracking_no=order.tracking_no,
+            last_scan=order.last_scan,
+            last_scan_at=order.last_scan_at,
+            shipped_at=order.shipped_at,
+        )
+
+    def open_parcel_ticket(
+        self,
+        order: Order,
+        *,
+        problem: ParcelProblem,
+        remedy: str,
+        decision: Decision,
+        now: dt.datetime,
+        conversation_id: str | None = None,
+    ) -> ParcelTicket:
+        """Record a logistics check the policy allowed, with its answer and claim deadlines;
+        one open check per order (a second is refused with the first one's id)."""
+        if remedy not in PARCEL_REMEDIES:
+            raise InvalidRequest(f"unknown parcel remedy {remedy!r}")
+        if not decision.allowed:
+            raise InvalidRequest(f"policy refused a parcel check: {decision.code}")
+        found = self.session.execute(
+            select(ParcelTicket.public_id).where(
+                ParcelTicket.order_id == order.id, ParcelTicket.status == "open"
+            )
+        ).first()
+        if found is not None:
+            raise DuplicateRequest(found.public_id)
+        ticket = ParcelTicket(
+            public_id=next_public_id(self.session, "parcel", now.astimezone(self.tz).date()),
+            order_id=order.id,
+            problem=problem.value,
+            remedy=remedy,
+            status="open",
+            check_due=_required(decision.values.check_due),
+            claim_deadline=_required(decision.values.claim_deadline),
+            conversation_id=conversation_id,
+            created_at=now,
+        )
+        self.session.add(ticket)
+        self.session.flush()
+        self.record_event(
+            ticket.public_id, "opened", actor="customer", now=now,
+            conversation_id=conversation_id, detail={"problem": problem.value, "remedy": remedy},
+        )  # fmt: skip
+        return ticket
+
+    def parcel_tickets_of_order(self, order: Order) -> list[ParcelTicket]:
+        """The order's logistics checks, newest first."""
+        return list(
+            self.session.execute(
+                select(ParcelTicket)
+                .where(ParcelTicket.order_id == order.id)
+                .order_by(ParcelTicket.id.desc())
+            ).scalars()
+        )
+
+    def find_parcel_ticket(self, public_id: str) -> ParcelTicket:
+        """The logistics check with this public id; InvalidRequest if there is none."""
+        return self._by_public_id(ParcelTicket, public_id)
 
     # --- complaints and handoff ---------------------------------------------------------------
 
@@ -536,6 +618,16 @@ class AfterSalesRepository:
 
     # --- ratings ------------------------------------------------------------------------------
 
+    def _rating_of(self, conversation_id: str, subject: str | None) -> Rating | None:
+        """The conversation's survey of `subject` (None: of no particular request)."""
+        same_subject = Rating.subject.is_(None) if subject is None else Rating.subject == subject
+        return self.session.execute(
+            select(Rating)
+            .where(Rating.conversation_id == conversation_id, same_subject)
+            .order_by(Rating.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
     def save_rating(
         self,
         *,
@@ -547,22 +639,23 @@ class AfterSalesRepository:
         solved: bool | None = None,
         comment: str | None = None,
         product_category: str | None = None,
+        subject: str | None = None,
         team: str = "bot",
     ) -> Rating:
-        """Store the conversation's rating; a second rating of the same conversation updates it."""
+        """Store a survey's answers; rating the same service again in the conversation (or
+        answering a survey recorded as offered) updates its row."""
         if scores.get(Dimension.OVERALL) is None:
             raise InvalidRequest("the overall score is required")
         for dimension, score in scores.items():
             if score is not None and not is_valid_score(score):
                 raise InvalidRequest(f"{dimension.value} must be a whole number from 1 to 5")
-        rating = self.session.execute(
-            select(Rating).where(Rating.conversation_id == conversation_id)
-        ).scalar_one_or_none()
+        rating = self._rating_of(conversation_id, subject)
         if rating is None:
             rating = Rating(conversation_id=conversation_id, created_at=now)
             self.session.add(rating)
         rating.channel = channel
         rating.topic = topic
+        rating.subject = subject
         rating.product_category = product_category
         rating.team = team
         for dimension, score in scores.items():
@@ -570,9 +663,50 @@ class AfterSalesRepository:
         rating.solved = solved
         rating.comment = comment.strip() if comment and comment.strip() else None
         rating.flagged_extreme = is_extreme({d: getattr(rating, d.value) for d in Dimension})
+        rating.declined = False
         rating.updated_at = now
         self.session.flush()
         return rating
+
+    def record_declined_survey(
+        self,
+        *,
+        conversation_id: str,
+        channel: str,
+        topic: str,
+        now: dt.datetime,
+        subject: str | None = None,
+        product_category: str | None = None,
+    ) -> Rating:
+        """A survey offered and not (yet) answered, for the response rate. A rating already
+        given for the same service in the conversation is kept as it is."""
+        rating = self._rating_of(conversation_id, subject)
+        if rating is not None:
+            return rating
+        rating = Rating(
+            conversation_id=conversation_id, channel=channel, topic=topic, subject=subject,
+            product_category=product_category, team="bot", declined=True, created_at=now,
+            updated_at=now,
+        )  # fmt: skip
+        self.session.add(rating)
+        self.session.flush()
+        return rating
+
+    def record_resolution(self, subject: str, solved: bool, now: dt.datetime) -> int:
+        """When a rated request closes, its outcome is the rating's resolution, unless the
+        customer already answered "solved?"; returns how many ratings it set."""
+        ratings = self.session.execute(
+            select(Rating).where(
+                Rating.subject == subject, Rating.solved.is_(None), Rating.declined.is_(False)
+            )
+        ).scalars()
+        count = 0
+        for rating in ratings:
+            rating.solved = solved
+            rating.updated_at = now
+            count += 1
+        self.session.flush()
+        return count
 
     # --- events and notices -------------------------------------------------------------------
 

@@ -70,6 +70,7 @@ CUSTOMERS = {
     "13900139000": ("李娜", "上海市浦东新区世纪大道100号 12层"),
     "13700137000": ("王强", "广州市天河区天河路385号 8栋1203"),
     "13600136000": ("赵敏", "深圳市南山区科技园南路15号 2栋701"),
+    "13500135000": ("陈静", "杭州市西湖区文三路90号 5幢302"),
 }
 
 # fmt: off
@@ -90,7 +91,18 @@ DEMO_ORDERS = [
     DemoOrder("202411140033", "13600136000", "运动外套", "服装", "359.00", "0.00", "wechat", "delivered", 8, 7, 5, 0),
     DemoOrder("202410200034", "13600136000", "挂式空调", "家电", "3299.00", "0.00", "card", "delivered", 40, 38, 35, 12),
     DemoOrder("202411080035", "13600136000", "电饭煲", "家电", "399.00", "0.00", "wechat", "delivered", 15, 14, 12, 12),
+    # 陈静's parcels: stalled on the way, moving normally, signed for but not received.
+    DemoOrder("202411230041", "13500135000", "蓝牙音箱", "数码", "259.00", "0.00", "alipay", "shipped", 6, 5, None, 12),
+    DemoOrder("202411260042", "13500135000", "保暖内衣", "服装", "159.00", "0.00", "wechat", "shipped", 2, 1, None, 0),
+    DemoOrder("202411240043", "13500135000", "台灯", "家居", "129.00", "0.00", "alipay", "delivered", 5, 4, 1, 12),
 ]
+# The outbound parcel as the carrier last reported it: (courier, number, where, hours ago);
+# None hours: the delivery itself.
+PARCELS = {
+    "202411230041": ("ZTO", "ZT7730012345678", "杭州转运中心", 80),
+    "202411260042": ("YTO", "YT2460098765432", "武汉转运中心", 6),
+    "202411240043": ("SF", "SF1240055667788", "已签收（快递柜代收）", None),
+}
 
 # History: product lines and comments to spread over a year of ratings and tickets.
 HISTORY_PRODUCTS = [
@@ -168,6 +180,11 @@ def _demo_order(d: DemoOrder, customer: Customer, now: dt.datetime) -> Order:
         shipped_at=_at(now, d.shipped_days_ago, 15),
         delivered_at=_at(now, d.delivered_days_ago, 11),
     )
+    if d.order_no in PARCELS:
+        order.courier, order.tracking_no, order.last_scan, hours_ago = PARCELS[d.order_no]
+        order.last_scan_at = (
+            order.delivered_at if hours_ago is None else now - dt.timedelta(hours=hours_ago)
+        )
     lines = [(d.product, d.category, d.price), *d.more_items]
     order.items = [
         OrderItem(product_name=product, category=category, unit_price=Decimal(price))

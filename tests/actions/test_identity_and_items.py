@@ -76,7 +76,8 @@ async def test_any_other_token_still_needs_the_phone(demo_store: str, token_kind
     # No proof: the form starts again after the order number, phone first.
     assert result == {
         "order_id": ZHANG_WEI_ORDER, "phone": None, "order_item": None,
-        "return_reason": None, "return_confirm": None,
+        "return_reason": None, "damage_cause": None, "return_confirm": None,
+        "return_description": None,
     }  # fmt: skip
 
 

@@ -18,7 +18,9 @@ from actions.returns import ActionSubmitReturn
 from tests.actions.conftest import DOMAIN, prove
 
 # Slots that outlive a job on purpose: the conversation's proof, the survey's context.
-NOT_A_JOB_SLOT = CONVERSATION_SLOTS | {"job_done", "job_failed", "topic", "product_category"}
+NOT_A_JOB_SLOT = CONVERSATION_SLOTS | {
+    "job_done", "job_failed", "topic", "product_category", "survey_offered",
+}  # fmt: skip
 
 
 def test_every_slot_belongs_to_a_form_or_is_kept_on_purpose() -> None:

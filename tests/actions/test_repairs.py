@@ -56,18 +56,91 @@ async def required(**slots: Any) -> list[str]:
     )  # fmt: skip
 
 
-async def test_washer_in_warranty_is_covered_and_can_be_visited() -> None:
+async def cause(order_no: str, fault_text: str, answer: str) -> tuple[dict, list[dict]]:
+    """The answer to how the fault happened, after the fault was given."""
+    prove(order_no, "conv-p")
+    return await validate(
+        "damage_cause", answer, order_id=order_no, verified_order=order_no,
+        repair_fault=fault_text,
+    )  # fmt: skip
+
+
+async def test_within_warranty_how_it_happened_is_asked_before_the_verdict() -> None:
     result, messages = await fault("202409010033", "不脱水")
-    assert result == {"repair_fault": "不脱水", "repair_covered": True}
+    assert result == {"repair_fault": "不脱水", "damage_cause": None} and messages == []
+    asked = await required(order_id="202409010033", verified_order="202409010033", **result)
+    assert asked.index("damage_cause") == asked.index("repair_fault") + 1
+
+
+async def test_washer_in_warranty_is_covered_and_can_be_visited() -> None:
+    result, messages = await cause("202409010033", "不脱水", "正常用着突然就不转了")
+    assert result == {"damage_cause": "normal", "repair_covered": True}
     assert messages[0]["response"] == "utter_policy_repair_covered"
     assert "{" not in render(messages[0])
-    asked = await required(order_id="202409010033", verified_order="202409010033", **result)
+    slots = {"repair_fault": "不脱水", **result}
+    asked = await required(order_id="202409010033", verified_order="202409010033", **slots)
     assert "repair_paid" not in asked and {"repair_mode", "repair_slot"} <= set(asked)
+
+
+async def test_human_damage_turns_a_free_repair_into_a_paid_one() -> None:
+    result, messages = await cause("202409010033", "不脱水", "孩子往里面倒了一盆水，进水了")
+    assert result == {"damage_cause": "human", "repair_covered": False}
+    assert [m["response"] for m in messages] == ["utter_policy_repair_human_damage"]
+    slots = {"repair_fault": "不脱水", **result}
+    asked = await required(order_id="202409010033", verified_order="202409010033", **slots)
+    assert "repair_paid" in asked
+
+
+@pytest.mark.parametrize("said", ["洗衣机不进水了", "上周搬家摔了一下，现在不脱水"])
+async def test_the_words_of_a_fault_are_never_taken_for_its_cause(said: str) -> None:
+    """不进水 is a washing machine's own fault: only the answer to the question decides."""
+    result, messages = await fault("202409010033", said)
+    assert result == {"repair_fault": said, "damage_cause": None} and messages == []
+
+
+async def test_an_answer_that_says_neither_is_asked_once_more_then_inspected() -> None:
+    result, messages = await cause("202409010033", "不脱水", "你们什么意思")
+    assert result == {"damage_cause": None}
+    assert [m["response"] for m in messages] == ["utter_invalid_damage_cause"]
+    prove("202409010033", "conv-p")
+    slots = {"order_id": "202409010033", "verified_order": "202409010033",
+             "repair_fault": "不脱水"}  # fmt: skip
+    asked_again = Tracker("conv-p", slots, {"intent": {"name": "inform"}, "entities": [],
+                          "text": "就那样"}, [{"event": "bot", "text": "…",
+                          "metadata": {"utter_action": "utter_invalid_damage_cause"}}],
+                          False, None, {"name": "repair_form"}, "")  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    result = await ValidateRepairForm().validate_damage_cause(
+        "就那样", dispatcher, asked_again, DOMAIN
+    )
+    assert result == {"damage_cause": "unsure", "repair_covered": True}
+
+
+async def test_a_customer_who_cannot_tell_is_covered_pending_inspection() -> None:
+    result, messages = await cause("202409010033", "不脱水", "这个我也说不好")
+    assert result == {"damage_cause": "unsure", "repair_covered": True}
+    responses = [m["response"] for m in messages]
+    assert responses == ["utter_damage_to_be_inspected", "utter_policy_repair_covered"]
+
+
+async def test_the_cause_is_kept_on_the_booking(demo_store: str) -> None:
+    prove("202409010033", "conv-p")
+    slots = {
+        "order_id": "202409010033", "verified_order": "202409010033",
+        "repair_fault": "不脱水", "damage_cause": "normal", "repair_covered": True,
+        "repair_mode": SEND_IN,
+    }  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    await ActionBookRepair().run(dispatcher, tracker(**slots), DOMAIN)
+    rows = fetch_rows(demo_store, select(RepairBooking.fault, RepairBooking.damage_cause))
+    assert ("不脱水", "normal") in rows
 
 
 async def test_tv_out_of_warranty_is_said_and_a_paid_repair_is_asked_about() -> None:
     result, messages = await fault("202201050009", "黑屏")
-    assert result == {"repair_fault": "黑屏", "repair_covered": False}  # repair_paid is next
+    assert result == {  # repair_paid is next; how it happened does not matter any more
+        "repair_fault": "黑屏", "damage_cause": "-", "repair_covered": False,
+    }  # fmt: skip
     assert [m["response"] for m in messages] == ["utter_policy_repair_out_of_warranty"]
     asked = await required(order_id="202201050009", verified_order="202201050009", **result)
     assert "repair_paid" in asked
@@ -75,7 +148,9 @@ async def test_tv_out_of_warranty_is_said_and_a_paid_repair_is_asked_about() -> 
 
 async def test_an_item_not_yet_delivered_cannot_be_repaired_at_all() -> None:
     result, messages = await fault("202411190010", "开不了机")
-    assert result == {"repair_fault": "开不了机", "repair_covered": False, "repair_paid": NO}
+    assert result == {
+        "repair_fault": "开不了机", "damage_cause": "-", "repair_covered": False, "repair_paid": NO,
+    }  # fmt: skip
     assert messages[0]["response"] == "utter_policy_not_delivered"
     asked = await required(order_id="202411190010", verified_order="202411190010", **result)
     assert not {"repair_mode", "repair_address", "repair_slot", "repair_contact"} & set(asked)
@@ -110,7 +185,7 @@ async def test_a_declined_paid_repair_asks_nothing_more() -> None:
 
 
 async def test_small_items_are_sent_in() -> None:
-    result, _ = await fault("202411020007", "左耳没声音")
+    result, _ = await cause("202411020007", "左耳没声音", "正常使用中出现的")
     assert result["repair_mode"] == SEND_IN
 
 

@@ -230,3 +230,49 @@ async def test_a_reason_reported_for_a_return_left_earlier_does_not_answer_a_new
     ]
     events = await ValidateReturnForm().get_validation_events(dispatcher, later, DOMAIN)
     assert not any(e.get("name") == "return_reason" for e in events) and dispatcher.messages == []
+
+
+async def answer_cause(order_no: str, answer: str) -> tuple[dict, list[dict]]:
+    """The answer to how a quality problem happened."""
+    prove(order_no, "conv-r")
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker(
+        "return_form", order_id=order_no, verified_order=order_no, return_reason="quality",
+    )  # fmt: skip
+    result = await ValidateReturnForm().validate_damage_cause(answer, dispatcher, tracker, DOMAIN)
+    return result, dispatcher.messages
+
+
+async def test_a_quality_problem_asks_how_it_happened_before_the_verdict() -> None:
+    result, messages = await reason(ValidateReturnForm(), "202411150003", "洗了一次领口就开线了")
+    assert result["return_reason"] == "quality" and result["damage_cause"] is None
+    assert result["return_description"] == "洗了一次领口就开线了" and messages == []
+
+
+async def test_damage_the_buyer_caused_is_refused_a_quality_return() -> None:
+    result, messages = await answer_cause("202411150003", "被狗咬坏的")
+    assert result == {"damage_cause": "human", "return_confirm": REFUSED}
+    assert [m["response"] for m in messages] == ["utter_policy_buyer_damage"]
+
+
+async def test_a_fault_in_normal_use_keeps_the_quality_return() -> None:
+    result, messages = await answer_cause("202411150003", "正常穿的，啥也没干")
+    assert result == {"damage_cause": "normal"}
+    assert messages[0]["response"] == "utter_policy_quality_ok"
+
+
+async def test_a_no_reason_return_is_not_asked_how_anything_happened() -> None:
+    result, _ = await reason(ValidateReturnForm(), "202411150003", "尺码不合适")
+    assert result["damage_cause"] == "-"
+
+
+async def test_the_customers_words_and_the_cause_are_kept_on_the_request(store: str) -> None:
+    prove("202411150003", "conv-r")
+    tracker = form_tracker(
+        "return_form", order_id="202411150003", verified_order="202411150003",
+        return_reason="quality", return_confirm=YES, damage_cause="unsure",
+        return_description="领口开线了",
+    )  # fmt: skip
+    await ActionSubmitReturn().run(CollectingDispatcher(), tracker, DOMAIN)
+    [request] = rows(store, AfterSalesRequest, "202411150003")
+    assert (request.description, request.damage_cause) == ("领口开线了", "unsure")

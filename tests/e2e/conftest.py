@@ -84,7 +84,7 @@ class BotServer:
             return conn.execute(sql, args).fetchall()
 
     def settle(self, order_no: str) -> None:
-        """Mark the order's open applications and bookings as finished, so a test can open a
+        """Mark the order's open applications, bookings and parcel checks as finished, so a test can open a
         new one whatever earlier tests did (one open application per item is the rule)."""
         order = "(select id from orders where order_no = ?)"
         with sqlite3.connect(self.database) as conn:
@@ -94,6 +94,10 @@ class BotServer:
             )
             conn.execute(
                 f"update repair_bookings set status = 'done' where order_id = {order}",
+                (order_no,),
+            )
+            conn.execute(
+                f"update parcel_tickets set status = 'found' where order_id = {order}",
                 (order_no,),
             )
 

@@ -19,14 +19,25 @@ def test_refund_status_verified_then_rated(bot_server: BotServer) -> None:
     status = texts(bot_server.say(me, "后四位9000"))
     assert "299.00元" in status and "微信" in status and "整体满意度" in status
     assert "解决了吗" in texts(bot_server.say(me, "5"))
-    assert "建议" in texts(bot_server.say(me, "已解决"))
+    # The whole survey, every optional question answered the way a buyer would.
+    assert "响应速度" in texts(bot_server.say(me, "已解决"))
+    assert "解决情况" in texts(bot_server.say(me, "5"))
+    assert "专业" in texts(bot_server.say(me, "顺利解决"))
+    assert "耐心" in texts(bot_server.say(me, "4分"))
+    assert "主动" in texts(bot_server.say(me, "非常耐心"))
+    assert "推荐" in texts(bot_server.say(me, "3"))
+    assert "建议" in texts(bot_server.say(me, "一定会"))
     assert "感谢您的评价" in texts(bot_server.say(me, "退款挺快的"))
     with sqlite3.connect(bot_server.database) as conn:
         rows = conn.execute(
-            "select overall, solved, comment, topic, channel from ratings where conversation_id = ?",
+            "select overall, solved, responsiveness, resolution, professionalism, patience, "
+            "proactiveness, recommend, comment, topic, channel, subject, declined "
+            "from ratings where conversation_id = ?",
             (me,),
         ).fetchall()
-    assert rows == [(5, 1, "退款挺快的", "refund", "rest")]
+    [(*scores, comment, topic, channel, subject, declined)] = rows
+    assert scores == [5, 1, 5, 4, 4, 5, 3, 5] and comment == "退款挺快的"
+    assert (topic, channel, declined) == ("refund", "rest", 0) and subject.startswith("RF")
 
 
 def test_wrong_phones_lock_the_order_without_revealing_anything(bot_server: BotServer) -> None:

@@ -89,14 +89,18 @@ def test_a_return_done_by_typing_and_clicking_is_rated_and_survives_a_reload(
     assert "确认" in say(page, "不想要了")
     assert "满意度" in say(page, "确认")
     page.screenshot(path=str(tmp_path / "rating.png"))
-    assert "解决了吗" in click(page, "5 非常满意")
-    assert "建议" in click(page, "已解决")
-    assert "感谢您的评价" in say(page, "跳过")
+    # A return has no outcome yet: no "solved?"; the optional questions end with one tap.
+    assert "响应速度" in click(page, "5 非常满意")
+    assert "感谢您的评价" in click(page, "跳过")
     sender = page.evaluate("JSON.parse(localStorage.getItem('aftersales-chat-v1')).sender")
     rows = bot_server.rows(
-        "select overall, solved, channel from ratings where conversation_id = ?", sender
+        "select overall, solved, responsiveness, topic, subject, channel from ratings "
+        "where conversation_id = ?",
+        sender,
     )
-    assert rows == [(5, 1, "web")]
+    [(overall, solved, responsiveness, topic, subject, channel)] = rows
+    assert (overall, solved, responsiveness, topic, channel) == (5, None, None, "return", "web")
+    assert subject.startswith("RT")
 
     shown = bot_messages(page)
     page.reload()

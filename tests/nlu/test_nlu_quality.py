@@ -55,6 +55,16 @@ REAL_REGISTER_FALLBACK = 0.03
 # follow-up intents (reports/nlu-changes.md),
 # and not tuned against since.
 FOLLOWUP_ACCURACY = 0.93
+# Scored first at 0.885 (macro-F1 0.855, fallback 2.3%) on the first model trained with the
+# parcel intent; 0.892 after four courier-denial lines went back to `complain` by the labelling
+# rule (reports/nlu-changes.md). Not tuned against.
+PARCEL_ACCURACY = 0.85
+
+
+@pytest.fixture(scope="module")
+def parcel_register() -> ModelReport:
+    examples = load_examples(SPLITS / "test_nlu_parcel_register.yml")
+    return evaluate(MODEL_PATH, examples, "parcel register", with_entities=False)
 
 
 def test_intents_on_the_held_out_split(held_out: ModelReport) -> None:
@@ -90,6 +100,13 @@ def test_coming_back_after_applying(followup_register: ModelReport) -> None:
     12), among their nearest neighbours; written before the intents' training data."""
     assert followup_register.intent_accuracy >= FOLLOWUP_ACCURACY
     assert followup_register.fallback_rate <= REAL_REGISTER_FALLBACK
+
+
+def test_parcels_that_stalled_or_never_arrived(parcel_register: ModelReport) -> None:
+    """物流不动了 / 显示签收但没收到 among courier complaints, returns sent back, refund money
+    and shipping questions (issue 12); written blind before the intent's training data."""
+    assert parcel_register.intent_accuracy >= PARCEL_ACCURACY
+    assert parcel_register.fallback_rate <= REAL_REGISTER_FALLBACK
 
 
 def test_the_splits_were_never_trained_on() -> None:
