@@ -91,6 +91,9 @@ class ReturnValidation(damage.DamageQuestion, OrderOwnershipValidation, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision
     ) -> dict[str, Any]:
         """Tell the customer the verdict; a refusal needs no confirmation."""
+        if decision.verdict is Verdict.SHIPPED_REFUND_WITH_RETURN and self.kind == "exchange":
+            dispatcher.utter_message(response="utter_policy_not_delivered")  # nothing to swap yet
+            return {"return_confirm": REFUSED}
         if decision.verdict is Verdict.NOT_SHIPPED_REFUND_ONLY and self.kind == "return":
             order_no, item = tracker.get_slot("order_id"), chosen_item(tracker)
             amount = await asyncio.to_thread(refund_only_amount, order_no, tracker.sender_id, item)
@@ -195,7 +198,9 @@ class ActionSubmitReturn(GuardedAction):
             damage_cause=damage.cause_of(tracker),
         )  # fmt: skip
         dispatcher.utter_message(
-            response=CREATED[receipt.kind],
+            response="utter_return_intercept_created"
+            if receipt.intercepted
+            else CREATED[receipt.kind],
             request_id=receipt.public_id,
             product=receipt.product,
             review_due=readable(receipt.review_due),

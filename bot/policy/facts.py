@@ -56,7 +56,8 @@ class Verdict(str, Enum):
     QUALITY_OK = "quality_ok"
     QUALITY_NEEDS_REVIEW = "quality_needs_review"
     NOT_SHIPPED_REFUND_ONLY = "not_shipped_refund_only"
-    NOT_DELIVERED = "not_delivered"
+    NOT_DELIVERED = "not_delivered"  # nothing to repair or exchange before it arrives
+    SHIPPED_REFUND_WITH_RETURN = "shipped_refund_with_return"  # refused or intercepted
     ORDER_CLOSED = "order_closed"
     SPECIAL_CATEGORY = "special_category"
     NO_REASON_WINDOW_PASSED = "no_reason_window_passed"  # the quality path is still open

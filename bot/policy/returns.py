@@ -40,7 +40,8 @@ def decide_return(
 ) -> Decision:
     """May this item be returned or exchanged today, and on what terms?
 
-    Returns and exchanges share the rules; the caller decides which one to open.
+    Returns and exchanges share the rules; the caller decides which one to open (an order
+    not yet shipped or not yet signed for can only be refunded, never exchanged).
     """
     order.check_against(today)
     if order.status is OrderStatus.CLOSED:
@@ -48,7 +49,7 @@ def decide_return(
     if order.status is OrderStatus.PAID:
         return Decision(Verdict.NOT_SHIPPED_REFUND_ONLY, allowed=False)
     if order.status is OrderStatus.SHIPPED:
-        return Decision(Verdict.NOT_DELIVERED, allowed=False)
+        return _refund_with_return(item, reason, today, rules, calendar)
     if buyer_damage:
         return Decision(Verdict.BUYER_DAMAGE, allowed=False)
 
@@ -92,6 +93,31 @@ def decide_return(
     )
     estimated = review.estimated or processed.estimated or latest.estimated
     return Decision(verdict, allowed=True, values=values, estimated=estimated)
+
+
+def _refund_with_return(
+    item: ItemFacts, reason: ReturnReason, today: dt.date, rules: PolicyRules,
+    calendar: WorkCalendar,
+) -> Decision:  # fmt: skip
+    """Shipped but not signed for (section 3): a refund once the parcel is back, refused at
+    the door or intercepted; nothing for the buyer to send. Only a return: an exchange
+    waits until the goods arrive."""
+    review = calendar.add_working_days(today, rules.return_review_working_days)
+    processed = calendar.add_working_days(today, rules.return_processing_working_days)
+    values = DecisionValues(
+        product=item.product_name,
+        category=item.category,
+        shipping_payer=shipping_payer(reason),
+        review_due=review.date,
+        review_working_days=rules.return_review_working_days,
+        processing_due=processed.date,
+    )
+    return Decision(
+        Verdict.SHIPPED_REFUND_WITH_RETURN,
+        allowed=True,
+        values=values,
+        estimated=review.estimated or processed.estimated,
+    )
 
 
 def decide_refund_only(today: dt.date, rules: PolicyRules, calendar: WorkCalendar) -> Decision:

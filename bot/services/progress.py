@@ -48,6 +48,8 @@ def _request_view(repo: AfterSalesRepository, request: AfterSalesRequest) -> Req
         values["due_on"] = refund.due_on if refund else request.processing_due
     elif status == "submitted":
         stage = "request_submitted"
+    elif status == "approved" and kind == "return" and not request.return_address:
+        stage = "request_intercepting"  # shipped, not signed for: refused or intercepted
     elif status == "approved":
         stage = "request_parcel_sent" if request.tracking_no else "request_awaiting_parcel"
         values["return_address"] = request.return_address or repo.return_address

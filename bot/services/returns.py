@@ -22,7 +22,7 @@ from bot.policy import (
 from bot.privacy.redact import mask_phones_in
 from bot.reasons import DamageCause
 from bot.services.verification import require_proof
-from bot.store import AfterSalesRepository, open_repository
+from bot.store import AfterSalesRepository, InvalidRequest, open_repository
 from bot.store.models import Order, OrderItem
 
 
@@ -41,6 +41,7 @@ class ReturnReceipt:
     refund_amount: Decimal | None
     refund_working_days: int
     estimated: bool
+    intercepted: bool = False  # not signed for: refused or intercepted, nothing to send back
 
 
 def _masked(description: str | None) -> str | None:
@@ -102,7 +103,9 @@ def open_return(
     """Open the application the policy allows (re-deciding: slots are not trusted), with
     the customer's own words and how they say any damage happened.
 
-    A return of an unshipped order becomes a refund-only application with its refund.
+    A return of an unshipped order becomes a refund-only application with its refund; one
+    of an order shipped but not signed for is refunded once the parcel is back (refused or
+    intercepted), with no address to send it to.
     Raises InvalidRequest if the policy refuses or the item is not in the order.
     """
     now = shop_now()
@@ -116,12 +119,16 @@ def open_return(
             facts, repo.item_facts(item), reason, now.date(), rules, calendar,
             buyer_damage=damage_cause is DamageCause.HUMAN,
         )  # fmt: skip
+        if decision.verdict is Verdict.SHIPPED_REFUND_WITH_RETURN and kind != "return":
+            raise InvalidRequest("no exchange before the goods arrive")
         if decision.verdict is Verdict.NOT_SHIPPED_REFUND_ONLY and kind == "return":
             return _open_refund_only(repo, order, item, reason, now, conversation_id, description)
+        intercepted = decision.verdict is Verdict.SHIPPED_REFUND_WITH_RETURN
         request = repo.open_request(
             order, item, kind=kind, reason=reason, decision=decision, now=now,
             conversation_id=conversation_id, description=_masked(description),
             damage_cause=damage_cause.value if damage_cause else None,
+            sent_back=not intercepted,
         )  # fmt: skip
         quality = reason.merchant_fault
         return ReturnReceipt(
@@ -144,6 +151,7 @@ def open_return(
                 else rules.refund_working_days_no_quality
             ),
             estimated=decision.estimated,
+            intercepted=intercepted,
         )
 
 

@@ -259,8 +259,11 @@ class AfterSalesRepository:
         description: str | None = None,
         damage_cause: str | None = None,
         conversation_id: str | None = None,
+        sent_back: bool = True,
     ) -> AfterSalesRequest:
-        """Record an application the policy allowed; returns it with its public id."""
+        """Record an application the policy allowed; returns it with its public id. Goods
+        the customer sends back get the return address; a parcel refused at the door or
+        intercepted (`sent_back` False) and a refund-only application get none."""
         if kind not in REQUEST_KINDS:
             raise InvalidRequest(f"unknown request kind {kind!r}")
         if not decision.allowed:
@@ -279,7 +282,7 @@ class AfterSalesRepository:
             damage_cause=damage_cause,
             status="submitted",
             shipping_payer=_required(decision.values.shipping_payer).value,
-            return_address=self.return_address if kind != "refund_only" else None,
+            return_address=self.return_address if sent_back and kind != "refund_only" else None,
             review_due=_required(decision.values.review_due),
             processing_due=_required(decision.values.processing_due),
             conversation_id=conversation_id,

@@ -20,6 +20,8 @@ from actions.returns import (
     ValidateReturnForm,
 )
 from bot.reasons import classify_return_reason
+from bot.services import request_status
+from bot.services.handling import apply_step
 from bot.store.models import AfterSalesRequest, Refund
 from tests.actions.conftest import DOMAIN, prove, render
 
@@ -276,3 +278,36 @@ async def test_the_customers_words_and_the_cause_are_kept_on_the_request(store: 
     await ActionSubmitReturn().run(CollectingDispatcher(), tracker, DOMAIN)
     [request] = rows(store, AfterSalesRequest, "202411150003")
     assert (request.description, request.damage_cause) == ("领口开线了", "unsure")
+
+
+SHIPPED = "202411260042"  # 陈静's thermal underwear, on its way
+
+
+async def test_a_parcel_not_yet_signed_for_can_be_refunded_not_exchanged() -> None:
+    result, messages = await reason(ValidateReturnForm(), SHIPPED, "不想要了")
+    assert messages[0]["response"] == "utter_policy_shipped_refund_with_return"
+    assert "拒收" in render(messages[0]) and "{" not in render(messages[0])
+    assert result.get("return_confirm") is None  # the confirmation is asked
+    result, messages = await reason(ValidateExchangeForm(), SHIPPED, "尺码不合适")
+    assert messages[0]["response"] == "utter_policy_not_delivered"
+    assert result["return_confirm"] == REFUSED
+
+
+async def test_a_refused_parcel_needs_no_address_and_is_refunded_when_back(store: str) -> None:
+    messages, slots = await submit("return_form", SHIPPED, "no_reason", YES)
+    assert messages[0]["response"] == "utter_return_intercept_created"
+    text = render(messages[0])
+    assert "拒收" in text and "159.00元" in text and "售后中心" not in text
+    [request] = rows(store, AfterSalesRequest, SHIPPED)
+    assert request.return_address is None and request.kind == "return"
+    apply_step("approve", request.public_id)
+    [view] = request_status(SHIPPED, "conv-r")
+    assert view.stage == "request_intercepting"
+    apply_step("receive", request.public_id)  # the parcel is back: its refund is owed
+    assert len(rows(store, Refund, SHIPPED)) == 1
+
+
+async def test_an_exchange_forged_past_the_refusal_opens_nothing(store: str) -> None:
+    messages, _ = await submit("exchange_form", SHIPPED, "no_reason", YES)
+    assert messages[0]["response"] == "utter_return_unavailable"
+    assert rows(store, AfterSalesRequest, SHIPPED) == []

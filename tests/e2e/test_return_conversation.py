@@ -43,3 +43,20 @@ def test_food_is_refused_without_opening_anything(bot_server: BotServer) -> None
             "select count(*) from after_sales_requests where conversation_id = ?", (me,)
         ).fetchone()[0]
     assert count == 0
+
+
+def test_a_parcel_not_yet_signed_for_is_refused_and_refunded(bot_server: BotServer) -> None:
+    me = "e2e-return-in-transit"
+    bot_server.settle("202411260042")
+    bot_server.say(me, "保暖内衣不想要了 我要退货")
+    bot_server.say(me, "202411260042")
+    asked = texts(bot_server.say(me, "5000"))
+    verdict = asked if "拒收" in asked else texts(bot_server.say(me, "不想要了"))
+    assert "拒收" in verdict and "寄回：" not in verdict
+    created = texts(bot_server.say(me, "确认"))
+    request_id = re.search(r"RT\d{8}-\d{4}", created)
+    assert request_id and "159.00元" in created and "拒收" in created
+    assert bot_server.rows(
+        "select kind, return_address from after_sales_requests where public_id = ?",
+        request_id.group(),
+    ) == [("return", None)]

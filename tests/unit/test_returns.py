@@ -94,13 +94,20 @@ def test_buyer_damage_is_not_covered_even_inside_the_window() -> None:
     ("status", "verdict"),
     [
         (OrderStatus.PAID, Verdict.NOT_SHIPPED_REFUND_ONLY),
-        (OrderStatus.SHIPPED, Verdict.NOT_DELIVERED),
         (OrderStatus.CLOSED, Verdict.ORDER_CLOSED),
     ],
 )
 def test_orders_not_signed_for_take_another_path(status: OrderStatus, verdict: Verdict) -> None:
     decision = decide(delivered_order(received(1), status=status))
     assert decision.verdict is verdict and not decision.allowed
+
+
+def test_shipped_but_not_signed_for_is_refunded_once_the_parcel_is_back() -> None:
+    """Section 3: refund with return. Nothing to send back, so no return window either;
+    the buyer's own reason still pays the way back."""
+    decision = decide(delivered_order(received(1), status=OrderStatus.SHIPPED))
+    assert decision.verdict is Verdict.SHIPPED_REFUND_WITH_RETURN and decision.allowed
+    assert decision.values.shipping_payer is Party.BUYER and decision.values.review_due
 
 
 def test_review_deadline_counts_working_days_over_a_weekend() -> None:
