@@ -7,15 +7,17 @@ The question is always asked when the verdict depends on it: the words of a faul
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.identity import is_verified
+from actions.identity import chosen_item, is_verified
 from bot.nlp.normalise import normalise
 from bot.reasons import DamageCause, classify_damage_cause
+from bot.services import settle_damage_cause
 
 SLOT = "damage_cause"
 NOT_ASKED = "-"  # the verdict did not depend on it (out of warranty, not a quality problem)
@@ -33,10 +35,17 @@ def cause_of(tracker: Tracker) -> DamageCause | None:
 
 
 def _asked_again(tracker: Tracker) -> bool:
-    """Was the bot's last message the re-asked question?"""
+    """Did the bot's reply to the previous message say it did not understand the answer?
+    (The form asks the question again after it, so it is not the last thing said.)"""
+    users = 0
     for event in reversed(tracker.events):
-        if event.get("event") == "bot":
-            return (event.get("metadata") or {}).get("utter_action") == INVALID
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif event.get("event") == "bot" and users == 1:
+            if (event.get("metadata") or {}).get("utter_action") == INVALID:
+                return True
     return False
 
 
@@ -75,8 +84,14 @@ class DamageQuestion(ABC):
         if cause is None and not _asked_again(tracker):
             dispatcher.utter_message(response=INVALID)
             return {SLOT: None}
-        cause = cause or DamageCause.UNSURE
-        if cause is DamageCause.UNSURE:
+        said = cause or DamageCause.UNSURE
+        cause = await asyncio.to_thread(
+            settle_damage_cause, tracker.get_slot("order_id"), tracker.sender_id,
+            chosen_item(tracker), said,
+        )  # fmt: skip
+        if cause is not said:  # an accident admitted before for this item still counts
+            dispatcher.utter_message(response="utter_damage_told_before")
+        elif cause is DamageCause.UNSURE:
             dispatcher.utter_message(response="utter_damage_to_be_inspected")
         verdict = await self.verdict_for_cause(dispatcher, tracker, cause)
         if verdict is None:

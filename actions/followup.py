@@ -71,7 +71,10 @@ def _intent(tracker: Tracker) -> str | None:
 
 
 def _local(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(get_settings().tz)
+    """A time in the shop's zone: a naive one (as the time extractor reads 明天下午) is already
+    shop time; astimezone() would take it for the server's own zone."""
+    tz = get_settings().tz
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
 
 
 FOLLOWUP_INTENTS = (

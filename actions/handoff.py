@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guard import GuardedAction
+from bot.nlp.normalise import normalise
 from bot.policy import configured_rules
 from bot.services import request_handoff
+
+# 转人工 / 人工客服 / 找真人 in the customer's words, whatever intent the NLU read.
+_PERSON = re.compile(r"转人工|人工客服|找人工|要人工|真人|^人工|人工[吧呢啊]?$")
+
+
+def asks_for_person(text: str) -> bool:
+    """Do the (normalised) words ask for a human agent?"""
+    return bool(_PERSON.search(text))
+
 
 # The job a customer asked for, as the topic a human agent sees on the handoff ticket.
 TOPICS = {
@@ -34,7 +45,9 @@ class ActionRequestHandoff(GuardedAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        reason = "asked" if intent == "human_handoff" else "unsupported"
+        words = normalise(str(tracker.latest_message.get("text") or ""))
+        asked = intent == "human_handoff" or asks_for_person(words)
+        reason = "asked" if asked else "unsupported"
         receipt = await asyncio.to_thread(
             request_handoff, tracker.sender_id, reason, TOPICS.get(intent or "")
         )

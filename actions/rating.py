@@ -22,6 +22,7 @@ from rasa_sdk.forms import FormValidationAction
 from actions.answers import yes_no_answer
 from actions.complaints import COMPENSATION
 from actions.guard import GuardedAction
+from actions.handoff import asks_for_person
 from actions.job_slots import form_slots, reset
 from bot.nlp.extract import extract_ratings
 from bot.nlp.normalise import normalise
@@ -201,6 +202,30 @@ class ValidateRatingForm(FormValidationAction):
         events.append(SlotSet(slot, text or "跳过"))
         return events
 
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Validate as the SDK does; a message that asks for a person ends the survey, keeping
+        any score in it, and the person is asked for next (rating_handoff)."""
+        text = normalise(str(tracker.latest_message.get("text") or ""))
+        # A message the NLU read as 转人工 leaves by the rules; one it read as a score (转人工
+        # 1分) is caught by its words.
+        by_words = _intent(tracker) != "human_handoff" and asks_for_person(text)
+        asked = tracker.get_slot("requested_slot")
+        if asked in (None, "rating_comment") or not by_words:  # 希望多些人工客服 is a suggestion
+            return await super().get_validation_events(dispatcher, tracker, domain)
+        ended: dict[str, Any] = {
+            "rating_handoff": True,
+            "rating_solved": None,
+            **self._skip_rest(tracker),
+        }
+        if asked == "rating_overall":
+            score = _score_in(tracker, text)
+            ended["rating_overall"] = (
+                score if score is not None and is_valid_score(score) else DECLINED
+            )
+        return [SlotSet(slot, value) for slot, value in ended.items()]
+
     async def validate_rating_overall(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
@@ -291,7 +316,8 @@ class ValidateRatingForm(FormValidationAction):
         """Any suggestion, or a skip."""
         text = str(value).strip()
         closing = _intent(tracker) in ("thank", "goodbye") and len(text) <= SHORT_SCORE_ANSWER
-        if not text or closing or _SKIP_COMMENT.match(normalise(text)):
+        payload = text.startswith("/")  # a button's or a forged payload is nobody's suggestion
+        if not text or closing or payload or _SKIP_COMMENT.match(normalise(text)):
             return {"rating_comment": SKIP}
         return {"rating_comment": text[:COMMENT_MAX_CHARS]}
 
@@ -409,14 +435,16 @@ class ActionSaveRating(GuardedAction):
 
     def after_failure(self, domain: dict[str, Any]) -> list[EventType]:
         """The answers are not asked again, saved or not."""
-        return survey_over(domain)
+        return [*survey_over(domain), SlotSet("handoff_wanted", False)]
 
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         await _record(tracker)
-        declined = _given_score(tracker) == DECLINED
-        dispatcher.utter_message(
-            response="utter_rating_skipped" if declined else "utter_rating_thanks"
-        )
-        return survey_over(domain)
+        person = bool(tracker.get_slot("rating_handoff"))  # the rules hand over next
+        if not person:
+            declined = _given_score(tracker) == DECLINED
+            dispatcher.utter_message(
+                response="utter_rating_skipped" if declined else "utter_rating_thanks"
+            )
+        return [*survey_over(domain), SlotSet("handoff_wanted", person)]

@@ -77,7 +77,7 @@ class ValidateRepairForm(damage.DamageQuestion, OrderOwnershipValidation):
         if not is_verified(tracker):
             return {"repair_fault": None}
         fault = str(value).strip()
-        if len(normalise(fault)) < MIN_FAULT_CHARS:
+        if len(normalise(fault)) < MIN_FAULT_CHARS or fault.startswith("/"):  # not a payload
             dispatcher.utter_message(response="utter_invalid_repair_fault")
             return {"repair_fault": None}
         answer = {"repair_fault": fault[:500]}

@@ -19,6 +19,7 @@ from sanic.request import Request
 
 from bot.channels.messaging import CONVERSATION_PREFIXES  # verified platform users' conversations
 from bot.identifiers import WIDGET_PREFIX  # the web widget's conversations (bot/channels/web.py)
+from bot.nlp.normalise import encodable
 from bot.privacy.redact import too_deep
 
 # Ids as platforms and widgets make them (UUIDs, open ids, e-mail-like ids); at most the
@@ -55,7 +56,7 @@ class CheckedRestInput(RestInput):
         message = request_body(req).get("message")
         if not isinstance(message, str):
             raise InvalidUsage("'message' must be a string")
-        return message
+        return encodable(message)  # a lone surrogate could not be stored with a complaint
 
     def _extract_input_channel(self, req: Request) -> str:
         """This channel's name: a client does not get to say which channel it is."""

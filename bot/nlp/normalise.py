@@ -41,7 +41,7 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
-def _encodable(text: str) -> str:
+def encodable(text: str) -> str:
     """`text` with surrogate pairs joined and anything UTF-8 cannot encode (or OpenCC would stop
     at) removed, so every str can be normalised."""
     if not _UNENCODABLE.search(text):
@@ -58,7 +58,7 @@ def normalise(text: str) -> str:
     """The canonical form of a customer's message (may be shorter than the original).
 
     Total over str: characters that cannot be encoded (lone surrogates) are dropped."""
-    text = _encodable(text[:MAX_CHARS])
+    text = encodable(text[:MAX_CHARS])
     text = unicodedata.normalize("NFKC", text)
     text = _t2s().convert(text)
     for variant, standard in _MAINLAND_VARIANTS.items():
@@ -73,7 +73,7 @@ def normalise(text: str) -> str:
 
 def is_traditional(text: str) -> bool:
     """True if the text has characters that OpenCC would convert to simplified ones."""
-    text = _encodable(text)
+    text = encodable(text)
     return _t2s().convert(text) != text
 
 

@@ -49,7 +49,7 @@ def decide_return(
     if order.status is OrderStatus.PAID:
         return Decision(Verdict.NOT_SHIPPED_REFUND_ONLY, allowed=False)
     if order.status is OrderStatus.SHIPPED:
-        return _refund_with_return(item, reason, today, rules, calendar)
+        return _refund_with_return(item, today, rules, calendar)
     if buyer_damage:
         return Decision(Verdict.BUYER_DAMAGE, allowed=False)
 
@@ -96,18 +96,18 @@ def decide_return(
 
 
 def _refund_with_return(
-    item: ItemFacts, reason: ReturnReason, today: dt.date, rules: PolicyRules,
-    calendar: WorkCalendar,
-) -> Decision:  # fmt: skip
+    item: ItemFacts, today: dt.date, rules: PolicyRules, calendar: WorkCalendar
+) -> Decision:
     """Shipped but not signed for (section 3): a refund once the parcel is back, refused at
     the door or intercepted; nothing for the buyer to send. Only a return: an exchange
-    waits until the goods arrive."""
+    waits until the goods arrive. Goods nobody has opened show no fault of the shop, so the
+    way back is the buyer's whatever reason is given (a lost parcel is a logistics check)."""
     review = calendar.add_working_days(today, rules.return_review_working_days)
     processed = calendar.add_working_days(today, rules.return_processing_working_days)
     values = DecisionValues(
         product=item.product_name,
         category=item.category,
-        shipping_payer=shipping_payer(reason),
+        shipping_payer=Party.BUYER,
         review_due=review.date,
         review_working_days=rules.return_review_working_days,
         processing_due=processed.date,

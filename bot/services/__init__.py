@@ -25,6 +25,7 @@ from bot.services.complaints import (
     open_complaint,
     sounds_angry,
 )
+from bot.services.damage import settle_damage_cause
 from bot.services.handoffs import HandoffReceipt, request_handoff
 from bot.services.orders import (
     OrderCheck,
@@ -104,6 +105,7 @@ __all__ = [
     "refund_status",
     "request_handoff",
     "save_rating",
+    "settle_damage_cause",
     "ParcelReceipt",
     "assess_parcel",
     "open_parcel_check",

@@ -54,8 +54,8 @@ class ChangeReceipt:
 def _candidate(view: RequestView, change: str) -> bool:
     if not view.is_open:
         return False
-    if change == "withdraw":
-        return view.kind != "handoff"
+    if change == "withdraw":  # a person or a logistics check is not withdrawn by the bot
+        return view.kind not in ("handoff", "parcel")
     if change == "tracking":
         return view.kind in ("return", "exchange") and view.stage in (
             "request_submitted", "request_awaiting_parcel", "request_parcel_sent",

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from bot.clock import shop_now
 from bot.policy import Decision, ParcelProblem, configured_rules, decide_parcel
 from bot.services.verification import require_proof
-from bot.store import open_repository
+from bot.store import DuplicateRequest, open_repository
+from bot.store.repository import OPEN_REQUEST_STATUSES
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ def open_parcel_ticket(
         decision = decide_parcel(
             repo.order_facts(order), problem, repo.tracking_of(order), now, configured_rules()
         )
+        for request in repo.requests_of_order(order):  # a refund already asked for it
+            if request.status in OPEN_REQUEST_STATUSES and not request.return_address:
+                raise DuplicateRequest(request.public_id)
         ticket = repo.open_parcel_ticket(
             order, problem=problem, remedy=remedy, decision=decision, now=now,
             conversation_id=conversation_id,

@@ -22,7 +22,7 @@ from bot.policy import (
 from bot.privacy.redact import mask_phones_in
 from bot.reasons import DamageCause
 from bot.services.verification import require_proof
-from bot.store import AfterSalesRepository, InvalidRequest, open_repository
+from bot.store import AfterSalesRepository, DuplicateRequest, InvalidRequest, open_repository
 from bot.store.models import Order, OrderItem
 
 
@@ -42,6 +42,14 @@ class ReturnReceipt:
     refund_working_days: int
     estimated: bool
     intercepted: bool = False  # not signed for: refused or intercepted, nothing to send back
+
+
+def _refuse_beside_a_parcel_check(repo: AfterSalesRepository, order: Order) -> None:
+    """A parcel being checked with the carrier already has the customer's wish (reship or
+    refund) on its check: a refund beside it could pay twice for one parcel."""
+    for ticket in repo.parcel_tickets_of_order(order):
+        if ticket.status == "open":
+            raise DuplicateRequest(ticket.public_id)
 
 
 def _masked(description: str | None) -> str | None:
@@ -124,6 +132,9 @@ def open_return(
         if decision.verdict is Verdict.NOT_SHIPPED_REFUND_ONLY and kind == "return":
             return _open_refund_only(repo, order, item, reason, now, conversation_id, description)
         intercepted = decision.verdict is Verdict.SHIPPED_REFUND_WITH_RETURN
+        if intercepted:
+            _refuse_beside_a_parcel_check(repo, order)
+            reason = ReturnReason.NO_REASON  # nobody has opened the parcel to find a fault
         request = repo.open_request(
             order, item, kind=kind, reason=reason, decision=decision, now=now,
             conversation_id=conversation_id, description=_masked(description),

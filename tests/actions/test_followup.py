@@ -264,3 +264,13 @@ async def test_a_withdrawal_that_names_an_application_asks_for_the_order() -> No
         CollectingDispatcher(), tracker, DOMAIN,
     )  # fmt: skip
     assert slots[0] == "order_id"
+
+
+def test_a_new_visit_time_is_read_in_the_shops_zone_not_the_servers() -> None:
+    """下午 is 13:00–18:00 in Shanghai whatever zone the server runs in (CI's is UTC)."""
+    from actions.followup import _visit_in
+
+    found = _visit_in("12月10号下午")
+    assert isinstance(found, str)
+    start = dt.datetime.fromisoformat(found.split("/")[0])
+    assert start.astimezone(ZoneInfo("Asia/Shanghai")).hour == 13

@@ -19,7 +19,7 @@ from tests.actions.conftest import DOMAIN, prove
 
 # Slots that outlive a job on purpose: the conversation's proof, the survey's context.
 NOT_A_JOB_SLOT = CONVERSATION_SLOTS | {
-    "job_done", "job_failed", "topic", "product_category", "survey_offered",
+    "job_done", "job_failed", "topic", "product_category", "survey_offered", "handoff_wanted",
 }  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from actions.parcels import (
 from bot.services import request_status
 from bot.services.handling import apply_step
 from bot.store import InvalidRequest
-from bot.store.models import ParcelTicket, RequestEvent
+from bot.store.models import AfterSalesRequest, ParcelTicket, RequestEvent
 from tests.actions.conftest import DOMAIN, fetch_rows, prove, render
 
 STALLED, MOVING, SIGNED = "202411230041", "202411260042", "202411240043"
@@ -187,3 +187,40 @@ async def test_looking_first_ends_without_a_check(answer: str) -> None:
     )
     assert result == {"parcel_remedy": NO_CHECK}
     assert dispatcher.messages[0]["response"] == "utter_parcel_look_first"
+
+
+async def test_a_parcel_checked_is_not_also_refunded_beside_the_check(demo_store: str) -> None:
+    """One parcel, one remedy: a refund-with-return asked while its check is open is refused
+    with the check shown, and a check is refused while a refund-with-return is open."""
+    from actions.returns import ActionSubmitReturn
+
+    await submit(STALLED, "reship")
+    prove(STALLED, ME)
+    slots = {"order_id": STALLED, "verified_order": STALLED, "return_reason": "quality",
+             "return_confirm": "yes"}  # fmt: skip
+    events = [{"event": "active_loop", "name": "return_form"}, {"event": "active_loop"}]
+    message = {"intent": {"name": "inform"}, "entities": [], "text": ""}
+    dispatcher = CollectingDispatcher()
+    tracker = Tracker(ME, slots, message, events, False, None, {}, "")
+    await ActionSubmitReturn().run(dispatcher, tracker, DOMAIN)
+    assert dispatcher.messages[0]["response"] == "utter_return_already_open"
+    assert fetch_rows(demo_store, select(AfterSalesRequest.id).where(
+        AfterSalesRequest.conversation_id == ME)) == []  # fmt: skip
+
+
+async def test_a_refund_with_return_open_needs_no_parcel_check(demo_store: str) -> None:
+    from actions.returns import ActionSubmitReturn
+
+    prove(MOVING, ME)
+    slots = {"order_id": MOVING, "verified_order": MOVING, "return_reason": "quality",
+             "return_confirm": "yes"}  # fmt: skip
+    message = {"intent": {"name": "inform"}, "entities": [], "text": ""}
+    tracker = Tracker(ME, slots, message, [], False, None, {}, "")
+    await ActionSubmitReturn().run(CollectingDispatcher(), tracker, DOMAIN)
+    [(reason, payer)] = fetch_rows(demo_store, select(
+        AfterSalesRequest.reason, AfterSalesRequest.shipping_payer).where(
+        AfterSalesRequest.conversation_id == ME))  # fmt: skip
+    assert (reason, payer) == ("no_reason", "buyer")  # nobody opened it to find a fault
+    said, _ = await submit(MOVING, "refund", "not_received")
+    assert said[0]["response"] == "utter_parcel_already_open"
+    assert fetch_rows(demo_store, select(ParcelTicket.id)) == []

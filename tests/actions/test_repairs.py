@@ -105,10 +105,15 @@ async def test_an_answer_that_says_neither_is_asked_once_more_then_inspected() -
     prove("202409010033", "conv-p")
     slots = {"order_id": "202409010033", "verified_order": "202409010033",
              "repair_fault": "不脱水"}  # fmt: skip
+    events = [  # as Rasa logs them: the re-ask, the question again, then this answer
+        {"event": "user", "text": "你们什么意思"},
+        {"event": "bot", "text": "…", "metadata": {"utter_action": "utter_invalid_damage_cause"}},
+        {"event": "bot", "text": "…", "metadata": {"utter_action": "utter_ask_damage_cause"}},
+        {"event": "user", "text": "就那样"},
+    ]
     asked_again = Tracker("conv-p", slots, {"intent": {"name": "inform"}, "entities": [],
-                          "text": "就那样"}, [{"event": "bot", "text": "…",
-                          "metadata": {"utter_action": "utter_invalid_damage_cause"}}],
-                          False, None, {"name": "repair_form"}, "")  # fmt: skip
+                          "text": "就那样"}, events, False, None, {"name": "repair_form"},
+                          "")  # fmt: skip
     dispatcher = CollectingDispatcher()
     result = await ValidateRepairForm().validate_damage_cause(
         "就那样", dispatcher, asked_again, DOMAIN
@@ -323,3 +328,14 @@ async def test_onsite_booking_calls_the_contact_given(store: str) -> None:
         select(RepairBooking.contact_phone).where(RepairBooking.conversation_id == "conv-p"),
     )
     assert contacts == [("13912345678",)]
+
+
+async def test_an_accident_admitted_once_is_not_undone_by_trying_again() -> None:
+    """摔了一下, then, after a paid repair was offered, 正常使用中出现的: the store remembers."""
+    first, _ = await cause("202409010033", "不脱水", "摔了一下")
+    assert first["damage_cause"] == "human"
+    again, messages = await cause("202409010033", "不脱水", "正常使用中出现的")
+    assert again == {"damage_cause": "human", "repair_covered": False}
+    assert [m["response"] for m in messages][:2] == [
+        "utter_damage_told_before", "utter_policy_repair_human_damage",
+    ]  # fmt: skip

@@ -230,3 +230,28 @@ async def test_solved_is_read_before_a_wish_to_stop(said: str, solved: bool) -> 
     tracker = survey(said, requested_slot="rating_solved")
     result = await ValidateRatingForm().validate_rating_solved(said, dispatcher, tracker, DOMAIN)
     assert result["rating_solved"] is solved
+
+
+async def test_a_person_asked_for_with_a_score_keeps_the_score_and_hands_over() -> None:
+    """转人工 1分, read by the NLU as a score: the words win over the intent."""
+    entities = [{"entity": "rating", "value": 1}]
+    tracker = survey("转人工 1分", "inform", entities, requested_slot="rating_overall")
+    events = await ValidateRatingForm().get_validation_events(
+        CollectingDispatcher(), tracker, DOMAIN
+    )
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots["rating_handoff"] is True and slots["rating_overall"] == 1
+    assert all(slots[s] == SKIPPED for s in OPTIONAL_SLOTS)
+    saved = survey(rating_overall=1.0, rating_handoff=True, rating_comment=SKIP, topic="faq")
+    dispatcher = CollectingDispatcher()
+    after = await ActionSaveRating().run(dispatcher, saved, DOMAIN)
+    assert dispatcher.messages == []  # no thanks: the person comes next
+    assert {"event": "slot", "name": "handoff_wanted", "value": True, "timestamp": None} in after
+
+
+async def test_a_suggestion_about_agents_is_a_suggestion() -> None:
+    tracker = survey("希望多一些人工客服", "inform", requested_slot="rating_comment")
+    events = await ValidateRatingForm().get_validation_events(
+        CollectingDispatcher(), tracker, DOMAIN
+    )
+    assert not any(e.get("name") == "rating_handoff" for e in events)

@@ -124,3 +124,15 @@ def test_the_page_refuses_odd_bodies_with_400(
 ) -> None:
     reply = requests.post(f"{bot_server.web_url}/api/chat", data=body, headers=headers, timeout=30)
     assert reply.status_code == 400
+
+
+def test_a_lone_surrogate_in_a_complaint_does_not_lose_it(bot_server: BotServer) -> None:
+    """JSON carries "\\ud800", the database cannot store it: it is dropped at the door, and
+    the complaint is filed instead of an apology for the system."""
+    me = "e2e-surrogate-complaint"
+    bot_server.say(me, "我要投诉 快递员\ud800态度很差还骂人")
+    bot_server.say(me, "没有订单号")
+    filed = texts(bot_server.say(me, "一般"))
+    assert "出了点问题" not in filed
+    rows = bot_server.rows("select description from complaints where conversation_id = ?", me)
+    assert rows and "\ud800" not in rows[0][0] and "骂人" in rows[0][0]

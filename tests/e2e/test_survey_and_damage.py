@@ -65,3 +65,13 @@ def test_damage_the_customer_caused_makes_the_repair_a_paid_one(bot_server: BotS
     assert "怎么出现" in texts(bot_server.say(me, "滚筒不转了"))
     verdict = texts(bot_server.say(me, "搬家的时候磕了一下，之后就不转了"))
     assert "人为损坏" in verdict and "付费维修" in verdict and "可以免费维修" not in verdict
+
+
+def test_a_person_asked_for_with_a_score_is_handed_over(bot_server: BotServer) -> None:
+    me = "e2e-survey-person-with-score"
+    assert "整体满意度" in texts(bot_server.say(me, "保修期多长时间"))
+    answer = texts(bot_server.say(me, "转人工 1分"))
+    assert "人工" in answer and "解决了吗" not in answer and "响应速度" not in answer
+    assert bot_server.rows(
+        "select count(*) from handoff_requests where conversation_id = ?", me
+    ) == [(1,)]
