@@ -26,6 +26,9 @@ from bot.privacy.redact import too_deep
 # width of the store's conversation_id columns.
 SENDER_ID = re.compile(r"[A-Za-z0-9_.:@\-]{1,128}")
 RESERVED_SENDERS = frozenset({"default"})  # Rasa's shared fallback conversation
+# Payloads of Rasa's default intents: /back rewinds a form mid-way and can leave the
+# conversation looping, /session_start answers nothing. A customer's "/back" is only words.
+RASA_CONTROL = re.compile(r"/(?:back|session_start)\b")
 
 
 def request_body(request: Request) -> dict[str, Any]:
@@ -56,6 +59,8 @@ class CheckedRestInput(RestInput):
         message = request_body(req).get("message")
         if not isinstance(message, str):
             raise InvalidUsage("'message' must be a string")
+        if RASA_CONTROL.match(message):  # Rasa's own /back, /session_start …: as plain words
+            message = message.lstrip("/")
         return encodable(message)  # a lone surrogate could not be stored with a complaint
 
     def _extract_input_channel(self, req: Request) -> str:

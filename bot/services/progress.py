@@ -19,6 +19,7 @@ from bot.store.models import AfterSalesRequest, Complaint, Order, ParcelTicket, 
 from bot.tracking import COURIERS
 
 RECENT_DAYS = 30  # how long a closed request is still listed
+ANY_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 OPEN_REQUEST_STATUSES = ("submitted", "approved", "received")
 OPEN_BOOKING_STATUSES = ("booked", "in_progress")
 OPEN_COMPLAINT_STATUSES = ("open", "replied")
@@ -143,6 +144,14 @@ def _parcel_view(ticket: ParcelTicket) -> RequestView:
     )
 
 
+def _made_by_the_owner(repo: AfterSalesRepository, order: Order, complaint: Complaint) -> bool:
+    """A complaint may name any order without proof (the team still sees it); the order's
+    owner is shown only those made in a conversation that proved the order, or by the team."""
+    if complaint.conversation_id is None:
+        return True
+    return repo.has_ownership_proof(order, complaint.conversation_id, since=ANY_TIME)
+
+
 def _recent(created_at: dt.datetime, is_open: bool, now: dt.datetime) -> bool:
     return is_open or now - created_at <= dt.timedelta(days=RECENT_DAYS)
 
@@ -159,6 +168,8 @@ def views_of_order(repo: AfterSalesRepository, order: Order, now: dt.datetime) -
         if _recent(booking.created_at, view.is_open, now):
             views.append(view)
     for complaint in repo.complaints_of_order(order):
+        if not _made_by_the_owner(repo, order, complaint):
+            continue
         view = _complaint_view(complaint)
         if _recent(complaint.created_at, view.is_open, now):
             views.append(view)

@@ -274,3 +274,23 @@ def test_a_new_visit_time_is_read_in_the_shops_zone_not_the_servers() -> None:
     assert isinstance(found, str)
     start = dt.datetime.fromisoformat(found.split("/")[0])
     assert start.astimezone(ZoneInfo("Asia/Shanghai")).hour == 13
+
+
+def test_a_complaint_a_stranger_filed_on_an_order_is_not_in_its_owners_status() -> None:
+    """A complaint may name any order (the team still sees the link); the owner's status
+    lists only complaints from conversations that proved the order, or made by the team."""
+    from bot.policy import Severity
+    from bot.services import open_complaint
+
+    stranger = open_complaint(
+        description="快递员态度差", severity=Severity.LOW, order_no=DRESS,
+        conversation_id="stranger-conv",
+    )  # fmt: skip
+    prove(DRESS, ME)
+    own = open_complaint(
+        description="客服回复太慢", severity=Severity.LOW, order_no=DRESS,
+        conversation_id=ME,
+    )  # fmt: skip
+    listed = {v.public_id for v in request_status(DRESS, ME)}
+    assert own.public_id in listed and stranger.public_id not in listed
+    assert stages(COOKER)["complaint"] == "complaint_open"  # the demo's, made by the team

@@ -136,3 +136,11 @@ def test_a_lone_surrogate_in_a_complaint_does_not_lose_it(bot_server: BotServer)
     assert "出了点问题" not in filed
     rows = bot_server.rows("select description from complaints where conversation_id = ?", me)
     assert rows and "\ud800" not in rows[0][0] and "骂人" in rows[0][0]
+
+
+def test_rasas_own_control_payloads_are_only_words(bot_server: BotServer) -> None:
+    """/back would rewind a form mid-way; typed by a customer it is answered, not obeyed."""
+    me = "e2e-control-payloads"
+    bot_server.say(me, "我要退货")
+    for typed in ("/back", "/session_start"):
+        assert texts(bot_server.say(me, typed)), typed  # never an empty reply
