@@ -153,6 +153,12 @@ def close_parcel_check(
     ticket.outcome = outcome.strip()
     repo.record_event(ticket.public_id, status, actor="agent", now=now, detail={"outcome": outcome})
     repo.record_resolution(ticket.public_id, True, now)
+    if ticket.conversation_id:  # the customer hears what the check found
+        repo.queue_notice(
+            conversation_id=ticket.conversation_id, kind=f"parcel_{status}",
+            subject=ticket.public_id, now=now,
+            values={"request_id": ticket.public_id, "outcome": ticket.outcome},
+        )  # fmt: skip
 
 
 # The steps the operator's command line offers: name → (finder, step).

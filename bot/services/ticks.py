@@ -2,7 +2,8 @@
 
 Each run looks at the dates that have passed and acts once per request, however often it
 runs (every action is an event or a notice with a unique key in the store):
-- an application unreviewed after its review date goes to a person;
+- an application unreviewed after its review date goes to a person, and so does a logistics
+  check unanswered after its promised time;
 - a repair unfinished after its promised date earns the policy's compensation, recorded and
   told to the customer;
 - a complaint within the warning time of its reply deadline is flagged for the team;
@@ -41,7 +42,7 @@ def run_tick(now: dt.datetime | None = None) -> TickReport:
     now = now or shop_now()
     report = TickReport()
     with open_repository() as repo:
-        report.escalated = _escalate_overdue_reviews(repo, now)
+        report.escalated = _escalate_overdue_reviews(repo, now) + _escalate_parcel_checks(repo, now)
         report.compensated = _compensate_late_repairs(repo, now)
         report.flagged = _flag_complaints_due(repo, now)
         report.notices = _queue_notices(repo, now)
@@ -59,6 +60,21 @@ def _escalate_overdue_reviews(repo: AfterSalesRepository, now: dt.datetime) -> i
         repo.request_handoff(
             conversation_id=request.conversation_id or f"request:{request.public_id}",
             reason="review_overdue", now=now, topic=request.kind, order=request.order,
+            actor="system",
+        )  # fmt: skip
+        count += 1
+    return count
+
+
+def _escalate_parcel_checks(repo: AfterSalesRepository, now: dt.datetime) -> int:
+    count = 0
+    for ticket in repo.parcel_checks_overdue(now):
+        if not repo.record_event(ticket.public_id, "check_overdue", actor="system", now=now,
+                                 detail={"check_due": ticket.check_due}, once=True):  # fmt: skip
+            continue
+        repo.request_handoff(
+            conversation_id=ticket.conversation_id or f"request:{ticket.public_id}",
+            reason="parcel_check_overdue", now=now, topic="parcel", order=ticket.order,
             actor="system",
         )  # fmt: skip
         count += 1

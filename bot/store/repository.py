@@ -495,6 +495,16 @@ class AfterSalesRepository:
             ).scalars()
         )
 
+    def parcel_checks_overdue(self, now: dt.datetime) -> list[ParcelTicket]:
+        """Logistics checks still open after the time promised for their answer."""
+        return list(
+            self.session.execute(
+                select(ParcelTicket).where(
+                    ParcelTicket.status == "open", ParcelTicket.check_due < now
+                )
+            ).scalars()
+        )
+
     def find_parcel_ticket(self, public_id: str) -> ParcelTicket:
         """The logistics check with this public id; InvalidRequest if there is none."""
         return self._by_public_id(ParcelTicket, public_id)

@@ -4,6 +4,7 @@ in the order's status."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -17,10 +18,18 @@ from actions.parcels import (
     ActionStartParcelCheck,
     ValidateParcelForm,
 )
+from bot.clock import shop_now
 from bot.services import request_status
 from bot.services.handling import apply_step
+from bot.services.ticks import run_tick
 from bot.store import InvalidRequest
-from bot.store.models import AfterSalesRequest, ParcelTicket, RequestEvent
+from bot.store.models import (
+    AfterSalesRequest,
+    CustomerNotice,
+    HandoffRequest,
+    ParcelTicket,
+    RequestEvent,
+)
 from tests.actions.conftest import DOMAIN, fetch_rows, prove, render
 
 STALLED, MOVING, SIGNED = "202411230041", "202411260042", "202411240043"
@@ -224,3 +233,23 @@ async def test_a_refund_with_return_open_needs_no_parcel_check(demo_store: str) 
     said, _ = await submit(MOVING, "refund", "not_received")
     assert said[0]["response"] == "utter_parcel_already_open"
     assert fetch_rows(demo_store, select(ParcelTicket.id)) == []
+
+
+async def test_a_check_unanswered_on_time_goes_to_a_person_once(demo_store: str) -> None:
+    await submit(STALLED, "wait")
+    [(public_id, _due)] = fetch_rows(demo_store, select(ParcelTicket.public_id,
+                                                       ParcelTicket.check_due))  # fmt: skip
+    late = shop_now() + dt.timedelta(hours=25)
+    assert run_tick(late).escalated == 1 and run_tick(late).escalated == 0  # once
+    assert ("check_overdue", "system") in fetch_rows(demo_store, select(
+        RequestEvent.event, RequestEvent.actor).where(RequestEvent.subject == public_id))  # fmt: skip
+    assert fetch_rows(demo_store, select(HandoffRequest.reason, HandoffRequest.topic).where(
+        HandoffRequest.conversation_id == ME)) == [("parcel_check_overdue", "parcel")]  # fmt: skip
+
+
+async def test_the_customer_is_told_what_the_check_found(demo_store: str) -> None:
+    await submit(SIGNED, "wait", "not_received")
+    [(public_id,)] = fetch_rows(demo_store, select(ParcelTicket.public_id))
+    apply_step("reshipped", public_id, "已补发，新单号 SF1240099887766")
+    notices = fetch_rows(demo_store, select(CustomerNotice.kind, CustomerNotice.conversation_id))
+    assert ("parcel_reshipped", ME) in notices
