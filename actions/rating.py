@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -132,6 +133,19 @@ def _leaving_intents(domain: dict[str, Any]) -> frozenset[str]:
         if mapping.get("type") == "from_text":
             return frozenset(mapping.get("not_intent", [])) - {"cancel"}
     return frozenset()
+
+
+def _optional_validator(slot: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """`validate_<slot>` of an optional question: its score, or 跳过 ending the survey."""
+
+    async def validate(
+        self: ValidateRatingForm, value: Any, dispatcher: CollectingDispatcher,
+        tracker: Tracker, domain: dict,
+    ) -> dict[str, Any]:  # fmt: skip
+        return await self._validate_optional(slot, value, dispatcher, tracker, domain)
+
+    validate.__doc__ = f"{slot}: a 1–5 score, or skip the rest."
+    return validate
 
 
 class ValidateRatingForm(FormValidationAction):
@@ -266,49 +280,13 @@ class ValidateRatingForm(FormValidationAction):
             return self._skip_rest(tracker)
         return self._retry(dispatcher, tracker, slot)
 
-    async def validate_rating_responsiveness(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
-    ) -> dict[str, Any]:
-        """响应及时性 1–5, or skip the rest."""
-        return await self._validate_optional(
-            "rating_responsiveness", value, dispatcher, tracker, domain
-        )
-
-    async def validate_rating_resolution(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
-    ) -> dict[str, Any]:
-        """问题解决能力 1–5, or skip the rest."""
-        return await self._validate_optional(
-            "rating_resolution", value, dispatcher, tracker, domain
-        )
-
-    async def validate_rating_professionalism(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
-    ) -> dict[str, Any]:
-        """服务专业性 1–5, or skip the rest."""
-        return await self._validate_optional(
-            "rating_professionalism", value, dispatcher, tracker, domain
-        )
-
-    async def validate_rating_patience(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
-    ) -> dict[str, Any]:
-        """沟通耐心度 1–5, or skip the rest."""
-        return await self._validate_optional("rating_patience", value, dispatcher, tracker, domain)
-
-    async def validate_rating_proactiveness(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
-    ) -> dict[str, Any]:
-        """主动服务意识 1–5, or skip the rest."""
-        return await self._validate_optional(
-            "rating_proactiveness", value, dispatcher, tracker, domain
-        )
-
-    async def validate_rating_recommend(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
-    ) -> dict[str, Any]:
-        """推荐意愿 1–5, or skip the rest."""
-        return await self._validate_optional("rating_recommend", value, dispatcher, tracker, domain)
+    # One validator per optional question (the SDK finds them by name): a 1–5 score or 跳过.
+    validate_rating_responsiveness = _optional_validator("rating_responsiveness")  # 响应及时性
+    validate_rating_resolution = _optional_validator("rating_resolution")  # 问题解决能力
+    validate_rating_professionalism = _optional_validator("rating_professionalism")  # 服务专业性
+    validate_rating_patience = _optional_validator("rating_patience")  # 沟通耐心度
+    validate_rating_proactiveness = _optional_validator("rating_proactiveness")  # 主动服务意识
+    validate_rating_recommend = _optional_validator("rating_recommend")  # 推荐意愿
 
     async def validate_rating_comment(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict

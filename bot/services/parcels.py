@@ -43,10 +43,8 @@ def open_parcel_check(order_no: str, conversation_id: str) -> str | None:
     with open_repository() as repo:
         order = repo.find_order(order_no)
         require_proof(repo, order, conversation_id)
-        for ticket in repo.parcel_tickets_of_order(order):
-            if ticket.status == "open":
-                return ticket.public_id
-        return None
+        ticket = repo.open_parcel_check_of(order)
+        return ticket.public_id if ticket else None
 
 
 def open_parcel_ticket(

@@ -13,16 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.clock import shop_now
+from bot.policy import OPEN_COMPLAINT_STATUSES
 from bot.services.verification import require_proof
 from bot.store import AfterSalesRepository, InvalidRequest, open_repository
 from bot.store.models import AfterSalesRequest, Complaint, Order, ParcelTicket, RepairBooking
+from bot.store.repository import ACTIVE_BOOKING_STATUSES, OPEN_REQUEST_STATUSES
 from bot.tracking import COURIERS
 
 RECENT_DAYS = 30  # how long a closed request is still listed
 ANY_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
-OPEN_REQUEST_STATUSES = ("submitted", "approved", "received")
-OPEN_BOOKING_STATUSES = ("booked", "in_progress")
-OPEN_COMPLAINT_STATUSES = ("open", "replied")
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ def _booking_view(booking: RepairBooking) -> RequestView:
         kind="repair",
         public_id=booking.public_id,
         stage=stage,
-        is_open=booking.status in OPEN_BOOKING_STATUSES,
+        is_open=booking.status in ACTIVE_BOOKING_STATUSES,
         product=booking.item.product_name if booking.item else None,
         values=values,
     )

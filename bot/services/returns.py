@@ -47,9 +47,9 @@ class ReturnReceipt:
 def _refuse_beside_a_parcel_check(repo: AfterSalesRepository, order: Order) -> None:
     """A parcel being checked with the carrier already has the customer's wish (reship or
     refund) on its check: a refund beside it could pay twice for one parcel."""
-    for ticket in repo.parcel_tickets_of_order(order):
-        if ticket.status == "open":
-            raise DuplicateRequest(ticket.public_id)
+    ticket = repo.open_parcel_check_of(order)
+    if ticket is not None:
+        raise DuplicateRequest(ticket.public_id)
 
 
 def _masked(description: str | None) -> str | None:

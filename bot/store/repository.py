@@ -459,11 +459,7 @@ class AfterSalesRepository:
             raise InvalidRequest(f"unknown parcel remedy {remedy!r}")
         if not decision.allowed:
             raise InvalidRequest(f"policy refused a parcel check: {decision.code}")
-        found = self.session.execute(
-            select(ParcelTicket.public_id).where(
-                ParcelTicket.order_id == order.id, ParcelTicket.status == "open"
-            )
-        ).first()
+        found = self.open_parcel_check_of(order)
         if found is not None:
             raise DuplicateRequest(found.public_id)
         ticket = ParcelTicket(
@@ -484,6 +480,14 @@ class AfterSalesRepository:
             conversation_id=conversation_id, detail={"problem": problem.value, "remedy": remedy},
         )  # fmt: skip
         return ticket
+
+    def open_parcel_check_of(self, order: Order) -> ParcelTicket | None:
+        """The order's logistics check still waiting for the carrier's answer, if any."""
+        return self.session.execute(
+            select(ParcelTicket)
+            .where(ParcelTicket.order_id == order.id, ParcelTicket.status == "open")
+            .limit(1)
+        ).scalar_one_or_none()
 
     def parcel_tickets_of_order(self, order: Order) -> list[ParcelTicket]:
         """The order's logistics checks, newest first."""
