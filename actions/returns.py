@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import damage
+from actions import damage, photos
 from actions.answers import yes_no_answer
 from actions.guard import GuardedAction
 from actions.identity import LOCKED, OrderOwnershipValidation, chosen_item, is_verified
@@ -211,6 +211,8 @@ class ActionSubmitReturn(GuardedAction):
         )
         if receipt.estimated:
             dispatcher.utter_message(response="utter_date_is_estimate")
+        if reason.merchant_fault and not receipt.intercepted and receipt.kind != "refund_only":
+            await photos.ask_for_photos(dispatcher, tracker, receipt.public_id)
         return [
             *cleared,
             SlotSet("topic", "exchange" if kind == "exchange" else "return"),

@@ -32,6 +32,8 @@ class Settings:
     return_address: str
     tracker_db: Path  # SQLite file of the (redacted) conversations on the embedded default
     customer_token_secret: str | None  # HS256 key of the shop's sign-in tokens; None: no tokens
+    upload_link_secret: str | None  # HS256 key of the photo upload links; None: no links
+    public_web_url: str  # where customers reach the page's server (upload links point there)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -56,6 +58,9 @@ class Settings:
             return_address=env.get("RETURN_ADDRESS") or DEFAULT_RETURN_ADDRESS,
             tracker_db=_path_or_none(env.get("TRACKER_DB")) or PROJECT_ROOT / "conversations.db",
             customer_token_secret=env.get("CUSTOMER_TOKEN_SECRET") or None,
+            upload_link_secret=env.get("UPLOAD_LINK_SECRET") or None,
+            public_web_url=env.get("PUBLIC_WEB_URL")
+            or f"http://127.0.0.1:{env.get('WEB_PORT') or 8080}",
         )
 
 

@@ -1,4 +1,5 @@
-"""`python -m bot <command>`: migrate, seed, status, serve, tick, handle and nlu-review."""
+"""`python -m bot <command>`: migrate, seed, status, serve, tick, handle, photos and
+nlu-review."""
 
 from __future__ import annotations
 
@@ -76,6 +77,29 @@ def _handle(args: argparse.Namespace) -> int:
     return 0
 
 
+def _photos(args: argparse.Namespace) -> int:
+    from bot.services.photos import photo_bytes, photos_of
+
+    try:
+        photos = photos_of(args.public_id)
+        for photo in photos:
+            print(f"{photo.id}\t{photo.width}x{photo.height}\t{photo.size} B\t{photo.uploaded_at}")
+            if args.save:
+                found = photo_bytes(photo.id)
+                if found:
+                    folder = Path(args.save)
+                    folder.mkdir(parents=True, exist_ok=True)
+                    (folder / f"{args.public_id}-{photo.id}.jpg").write_bytes(found[1])
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{args.public_id}: {len(photos)} photo(s)"
+        + (f" saved in {args.save}" if args.save else "")
+    )
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from bot.cli.serve import serve  # imported here: only this command needs subprocess plumbing
 
@@ -127,6 +151,10 @@ def main(argv: list[str] | None = None) -> int:
         "text", nargs="?", help="the reply (reply), the reason (reject), what a parcel check found"
     )
     handle_cmd.set_defaults(run=_handle)
+    photos_cmd = commands.add_parser("photos", help="list (and save) the photos of RT…/EX…")
+    photos_cmd.add_argument("public_id", help="the application's id, e.g. RT20261128-0001")
+    photos_cmd.add_argument("--save", metavar="DIR", help="write them into DIR as JPEG files")
+    photos_cmd.set_defaults(run=_photos)
     review_cmd = commands.add_parser(
         "nlu-review", help="list the messages the bot understood least, ready to label"
     )

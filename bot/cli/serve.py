@@ -116,10 +116,16 @@ def server_env(options: ServeOptions, environ: dict[str, str]) -> dict[str, str]
     """The servers' environment. With BOT_DEMO=1 and no CUSTOMER_TOKEN_SECRET, a secret made
     for this run lets the demo page sign its demo customers in; production sets neither.
     Without WEB_CHANNEL_KEY, one made for this run lets the page's server (and only it) use
-    the bot's web channel; replicas behind a load balancer must share one set explicitly."""
-    env = dict(environ, SANIC_HOST=options.action_host, RASA_PORT=str(options.rasa_port))
-    if not env.get("WEB_CHANNEL_KEY"):
-        env["WEB_CHANNEL_KEY"] = secrets.token_urlsafe(32)
+    the bot's web channel; without UPLOAD_LINK_SECRET, one made for this run signs the photo
+    upload links (they stop working when the run ends). Replicas behind a load balancer, and
+    links that outlive a restart, need them set explicitly."""
+    env = dict(
+        environ, SANIC_HOST=options.action_host, RASA_PORT=str(options.rasa_port),
+        WEB_PORT=str(options.web_port),
+    )  # fmt: skip
+    for generated in ("WEB_CHANNEL_KEY", "UPLOAD_LINK_SECRET"):
+        if not env.get(generated):
+            env[generated] = secrets.token_urlsafe(32)
     if env.get("BOT_DEMO") == "1" and not env.get("CUSTOMER_TOKEN_SECRET"):
         env["CUSTOMER_TOKEN_SECRET"] = secrets.token_urlsafe(32)
     return env
@@ -183,10 +189,14 @@ def serve(shell: bool = False) -> int:
     except (PolicyConfigError, HolidayFileError) as exc:
         logger.error("%s", exc)
         return 1
-    secret = get_settings().customer_token_secret
-    if secret is not None and len(secret.encode()) < MIN_SECRET_BYTES:
-        logger.error("CUSTOMER_TOKEN_SECRET must be at least %d bytes", MIN_SECRET_BYTES)
-        return 1
+    settings = get_settings()
+    for name, secret in (
+        ("CUSTOMER_TOKEN_SECRET", settings.customer_token_secret),
+        ("UPLOAD_LINK_SECRET", settings.upload_link_secret),
+    ):
+        if secret is not None and len(secret.encode()) < MIN_SECRET_BYTES:
+            logger.error("%s must be at least %d bytes", name, MIN_SECRET_BYTES)
+            return 1
     if not MODEL_PATH.exists():
         logger.error("no trained model at %s: run 'make train' first", MODEL_PATH)
         return 1

@@ -110,6 +110,11 @@ def redact_event(event: dict[str, Any]) -> dict[str, Any]:
         if isinstance(event.get("text"), str):
             event["text"] = redact_value(event["text"])
         _redact_parse_data(event.get("parse_data") or {})
+    if kind == "bot":  # the bot's own words can carry a credential: a photo upload link
+        if isinstance(event.get("text"), str):
+            event["text"] = redact_value(event["text"])
+        if "data" in event:
+            event["data"] = redact_value(event["data"])
     if kind == "slot":
         # Order numbers (12+ digits, or letters and digits) are not phones and stay intact;
         # whatever else a customer put into a slot is masked (session_started_metadata holds

@@ -17,8 +17,10 @@ from bot.store.errors import (
     MalformedOrderNumber,
     OrderNotFound,
     OwnershipNotVerified,
+    RequestClosed,
     StoreError,
     StoreUnavailable,
+    TooManyPhotos,
 )
 from bot.store.repository import AfterSalesRepository
 
@@ -30,8 +32,10 @@ __all__ = [
     "MalformedOrderNumber",
     "OrderNotFound",
     "OwnershipNotVerified",
+    "RequestClosed",
     "StoreError",
     "StoreUnavailable",
+    "TooManyPhotos",
     "open_repository",
 ]
 

@@ -35,5 +35,13 @@ class DuplicateRequest(InvalidRequest):
         self.public_id = public_id
 
 
+class RequestClosed(InvalidRequest):
+    """The application has ended (completed, rejected, cancelled): nothing more is added."""
+
+
+class TooManyPhotos(InvalidRequest):
+    """The application already has as many photos as the store keeps for one."""
+
+
 class StoreUnavailable(StoreError):
     """The database could not be reached or failed; the customer should hear an apology."""

@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -383,3 +384,25 @@ class CustomerNotice(Base):
     dedupe_key = Column(String(96), nullable=False, unique=True)
     created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
     sent_at = Column(UtcDateTime)
+
+
+class Photo(Base):
+    """A photo a customer sent as evidence for a request (a quality or wrong-item return).
+
+    Stored re-encoded, without the camera's metadata (a phone photo's EXIF carries where it
+    was taken), and served only to the service team. A request keeps one copy of each
+    picture: the same file sent twice is one row.
+    """
+
+    __tablename__ = "photos"
+    __table_args__ = (UniqueConstraint("subject", "sha256"),)
+
+    id = Column(Integer, primary_key=True)
+    subject = Column(String(24), nullable=False, index=True)  # the request's public id: RT…
+    content_type = Column(String(16), nullable=False)  # image/jpeg or image/png
+    width = Column(Integer, nullable=False)
+    height = Column(Integer, nullable=False)
+    size = Column(Integer, nullable=False)  # bytes of `data`
+    sha256 = Column(String(64), nullable=False)  # of what the customer sent, for the dedupe
+    data = Column(LargeBinary, nullable=False)
+    created_at = Column(UtcDateTime, nullable=False, default=_utcnow)

@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from bot.identifiers import normalise_last4, normalise_order_no, normalise_phone
 from bot.policy import (
@@ -42,6 +42,8 @@ from bot.store.errors import (
     MalformedOrderNumber,
     OrderNotFound,
     OwnershipNotVerified,
+    RequestClosed,
+    TooManyPhotos,
 )
 from bot.store.ids import next_public_id
 from bot.store.models import (
@@ -55,6 +57,7 @@ from bot.store.models import (
     OrderItem,
     OwnershipCheck,
     ParcelTicket,
+    Photo,
     Rating,
     Refund,
     RepairBooking,
@@ -68,6 +71,7 @@ REQUEST_KINDS = ("return", "exchange", "refund_only")
 OPEN_REQUEST_STATUSES = ("submitted", "approved", "received")
 ACTIVE_BOOKING_STATUSES = ("booked", "in_progress")
 PARCEL_REMEDIES = tuple(remedy.value for remedy in ParcelRemedy)
+MAX_PHOTOS = 6  # per request: the problem, the label, the packaging, from a few angles
 T = TypeVar("T")
 
 
@@ -362,6 +366,66 @@ class AfterSalesRepository:
         if found is None:
             raise InvalidRequest(f"no {model.__name__} {public_id}")
         return found
+
+    # --- photos -------------------------------------------------------------------------------
+
+    def add_photo(
+        self,
+        subject: str,
+        *,
+        data: bytes,
+        width: int,
+        height: int,
+        sha256: str,
+        content_type: str,
+        now: dt.datetime,
+    ) -> tuple[int, bool]:
+        """Keep a photo for the open application `subject`: (photos it now has, whether this
+        one is new). The same file again is not stored twice. InvalidRequest if there is no
+        such application; TooManyPhotos or RequestClosed if it takes no more."""
+        # A write that changes nothing, first: it locks the application's row (PostgreSQL) or
+        # the database (SQLite) until commit, so two uploads at once cannot both pass the cap.
+        locked = self.session.execute(
+            update(AfterSalesRequest)
+            .where(AfterSalesRequest.public_id == subject)
+            .values(status=AfterSalesRequest.status)
+        )
+        if locked.rowcount == 0:
+            raise InvalidRequest(f"no application {subject}")
+        request = self.find_request(subject)
+        if request.status not in OPEN_REQUEST_STATUSES:
+            raise RequestClosed(subject)
+        kept = self.photos_of(subject)
+        if any(photo.sha256 == sha256 for photo in kept):
+            return len(kept), False
+        if len(kept) >= MAX_PHOTOS:
+            raise TooManyPhotos(subject)
+        photo = Photo(
+            subject=subject, content_type=content_type, width=width, height=height,
+            size=len(data), sha256=sha256, data=data, created_at=now,
+        )  # fmt: skip
+        self.session.add(photo)
+        self.session.flush()
+        self.record_event(
+            subject, "photo_added", actor="customer", now=now,
+            detail={"photo": photo.id, "bytes": len(data)},
+        )  # fmt: skip
+        return len(kept) + 1, True
+
+    def photos_of(self, subject: str) -> list[Photo]:
+        """A request's photos, oldest first, without their bytes (loaded only if read)."""
+        return list(
+            self.session.execute(
+                select(Photo)
+                .where(Photo.subject == subject)
+                .options(defer(Photo.data))
+                .order_by(Photo.id)
+            ).scalars()
+        )
+
+    def photo(self, photo_id: int) -> Photo | None:
+        """One photo with its bytes, or None."""
+        return self.session.get(Photo, photo_id)
 
     # --- repairs ------------------------------------------------------------------------------
 

@@ -6,7 +6,10 @@
   browser, and the widget's conversations are recorded as channel `web`;
 - `GET /api/health` says whether the bot answers (the widget shows a reconnect state if not);
 - `GET /demo/token?customer=zhangwei|lina` signs a demo sign-in token, only with BOT_DEMO=1
-  (`make run` sets it; production never does): 404 otherwise.
+  (`make run` sets it; production never does): 404 otherwise;
+- `GET|POST /upload?t=…` the photo upload page a signed link opens (`bot/web/uploads.py`);
+- `GET /operator/…` a request's photos for the service team, with OPERATOR_TOKEN only
+  (`bot/web/operator.py`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from bot.identifiers import WIDGET_KEY_HEADER, WIDGET_SENDER
 from bot.privacy import install_log_redaction
 from bot.privacy.redact import too_deep
 from bot.store import StoreError, open_repository
+from bot.web import operator, uploads
 
 logger = logging.getLogger(__name__)
 
@@ -58,17 +62,21 @@ class WebOptions:
     demo: bool
     token_secret: str | None
     channel_key: str = ""  # WEB_CHANNEL_KEY: what the bot's web channel accepts from us
+    upload_secret: str | None = None  # UPLOAD_LINK_SECRET: signs the photo upload links
+    operator_token: str | None = None  # OPERATOR_TOKEN: the service team's bearer token
 
     @classmethod
     def from_env(cls) -> WebOptions:
         """RASA_URL (default http://127.0.0.1:$RASA_PORT), BOT_DEMO, CUSTOMER_TOKEN_SECRET,
-        WEB_CHANNEL_KEY."""
+        WEB_CHANNEL_KEY, UPLOAD_LINK_SECRET, OPERATOR_TOKEN."""
         port = os.environ.get("RASA_PORT", "5005")
         return cls(
             rasa_url=os.environ.get("RASA_URL", f"http://127.0.0.1:{port}"),
             demo=os.environ.get("BOT_DEMO") == "1",
             token_secret=os.environ.get("CUSTOMER_TOKEN_SECRET") or None,
             channel_key=os.environ.get("WEB_CHANNEL_KEY", ""),
+            upload_secret=os.environ.get("UPLOAD_LINK_SECRET") or None,
+            operator_token=os.environ.get("OPERATOR_TOKEN") or None,
         )
 
 
@@ -84,7 +92,8 @@ async def _security_headers(request: web.Request, handler: Any) -> web.StreamRes
     except web.HTTPException as refusal:  # errors carry the headers too
         refusal.headers.update(SECURITY_HEADERS)
         raise
-    response.headers.update(SECURITY_HEADERS)
+    for name, value in SECURITY_HEADERS.items():  # a route's own stricter policy stays
+        response.headers.setdefault(name, value)
     return response
 
 
@@ -175,6 +184,22 @@ async def _client_session(app: web.Application) -> AsyncIterator[None]:
     await app[SESSION].close()
 
 
+async def _upload_page(request: web.Request) -> web.Response:
+    return await uploads.show_page(request, request.app[OPTIONS].upload_secret)
+
+
+async def _upload(request: web.Request) -> web.Response:
+    return await uploads.take_photos(request, request.app[OPTIONS].upload_secret)
+
+
+async def _operator_photos(request: web.Request) -> web.Response:
+    return await operator.list_photos(request, request.app[OPTIONS].operator_token)
+
+
+async def _operator_photo(request: web.Request) -> web.Response:
+    return await operator.get_photo(request, request.app[OPTIONS].operator_token)
+
+
 def create_app(options: WebOptions) -> web.Application:
     """The page's web application."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_security_headers])
@@ -186,6 +211,10 @@ def create_app(options: WebOptions) -> web.Application:
     app.router.add_post("/api/chat", _chat)
     app.router.add_get("/api/health", _health)
     app.router.add_get("/demo/token", _demo_token)
+    app.router.add_get("/upload", _upload_page)
+    app.router.add_post("/upload", _upload)
+    app.router.add_get("/operator/requests/{subject}/photos", _operator_photos)
+    app.router.add_get(r"/operator/photos/{photo_id:\d{1,12}}", _operator_photo)
     return app
 
 
@@ -205,5 +234,10 @@ def main(argv: list[str] | None = None) -> int:
             "WEB_CHANNEL_KEY is not set: start the page with 'make run' (python -m bot serve)"
         )
         return 1
+    if options.operator_token and len(options.operator_token.encode()) < operator.MIN_TOKEN_BYTES:
+        logger.error(
+            "OPERATOR_TOKEN is shorter than %d bytes: the /operator routes stay off",
+            operator.MIN_TOKEN_BYTES,
+        )
     web.run_app(create_app(options), host=args.host, port=args.port, print=None)
     return 0

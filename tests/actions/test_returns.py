@@ -311,3 +311,67 @@ async def test_an_exchange_forged_past_the_refusal_opens_nothing(store: str) -> 
     messages, _ = await submit("exchange_form", SHIPPED, "no_reason", YES)
     assert messages[0]["response"] == "utter_return_unavailable"
     assert rows(store, AfterSalesRequest, SHIPPED) == []
+
+
+SECRET = "upload-link-secret-" + "a" * 20
+
+
+def on_channel(tracker: Tracker, channel: str) -> Tracker:
+    """The same tracker, its customer writing through `channel`."""
+    tracker.events.append({"event": "user", "text": "是的", "input_channel": channel})
+    return tracker
+
+
+async def submit_on(channel: str, reason_value: str, order_no: str = "202411150003") -> list:
+    prove(order_no, "conv-r")
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker(
+        "return_form", order_id=order_no, verified_order=order_no, return_reason=reason_value,
+        return_confirm=YES,
+    )  # fmt: skip
+    await ActionSubmitReturn().run(dispatcher, on_channel(tracker, channel), DOMAIN)
+    return dispatcher.messages
+
+
+@pytest.fixture
+def upload_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.config import get_settings
+
+    monkeypatch.setenv("UPLOAD_LINK_SECRET", SECRET)
+    monkeypatch.setenv("PUBLIC_WEB_URL", "https://shop.example.com/")
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("upload_links")
+async def test_a_quality_return_asks_for_photos_with_a_link_to_that_application() -> None:
+    from bot.photos import subject_of_link
+
+    messages = await submit_on("wecom", "quality")
+    created, asked = messages[0], messages[-1]
+    assert asked["response"] == "utter_photo_request_link"
+    assert asked["upload_link"].startswith("https://shop.example.com/upload?t=")
+    token = asked["upload_link"].split("t=", 1)[1]
+    assert subject_of_link(token, SECRET) == created["request_id"]
+    assert "7天内有效" in render(asked)
+
+
+@pytest.mark.usefixtures("upload_links")
+async def test_the_web_widget_gets_an_upload_button_instead_of_a_link() -> None:
+    messages = await submit_on("web", "wrong_item")
+    assert [m.get("response") for m in messages[-2:]] == ["utter_photo_request_widget", None]
+    assert isinstance(messages[-1]["custom"]["photo_upload"]["token"], str)
+    assert "upload?t=" not in render(messages[-2])
+
+
+@pytest.mark.usefixtures("upload_links")
+async def test_a_change_of_mind_needs_no_photos() -> None:
+    messages = await submit_on("rest", "no_reason")
+    assert not any("photo" in str(m.get("response")) for m in messages)
+
+
+async def test_without_links_the_customer_is_asked_to_keep_the_photos(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("UPLOAD_LINK_SECRET", raising=False)
+    messages = await submit_on("rest", "quality")
+    assert messages[-1]["response"] == "utter_photo_keep_for_review"

@@ -26,6 +26,8 @@ from bot.config import PROJECT_ROOT
 STARTUP_TIMEOUT_S = 300  # the model takes ~45 s to load on 2 cores; CI machines may be slower
 TOKEN_SECRET = "e2e-sign-in-secret-" + "z" * 16  # what the shop's sign-in service would hold
 DINGTALK_SECRET = "e2e-dingtalk-app-secret"  # what DingTalk's developer console would show
+UPLOAD_SECRET = "e2e-upload-link-secret-" + "u" * 16  # signs the photo upload links
+OPERATOR_TOKEN = "e2e-operator-token-" + "o" * 20  # the service team's photo routes
 WEB_CHANNEL_KEY = "e2e-web-channel-key-" + "k" * 16  # shared by the page's server and Rasa
 # What Feishu's and WeCom's consoles would show for the apps the tests pretend to be.
 FEISHU = {
@@ -249,6 +251,8 @@ def bot_server(
         "CORS_ORIGINS": "http://localhost:8000",
         "TRACKER_DB": str(conversations),
         "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
+        "UPLOAD_LINK_SECRET": UPLOAD_SECRET,
+        "OPERATOR_TOKEN": OPERATOR_TOKEN,
     }
     for command in ("migrate", "seed"):
         subprocess.run(

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.e2e.conftest import BotServer
+from tests.photo_samples import phone_jpeg
 
 pytestmark = pytest.mark.e2e
 
@@ -147,3 +148,28 @@ def test_the_widget_shows_when_the_bot_is_unreachable_and_when_it_is_back(page: 
     page.locator("#chat-offline").wait_for(state="visible")
     page.unroute("**/api/**")
     page.locator("#chat-offline").wait_for(state="hidden")  # the health check retries
+
+
+def test_a_quality_return_takes_its_photo_from_the_chat(
+    page: Page, bot_server: BotServer, tmp_path: Path
+) -> None:
+    bot_server.settle("202411150003")
+    open_chat(page)
+    say(page, "我要退货")
+    say(page, "202411150003")
+    say(page, "8000")
+    say(page, "衣服开线了，质量问题")
+    say(page, "收到就这样")
+    assert "上传照片" in say(page, "确认")
+    with page.expect_file_chooser() as chooser:
+        page.locator(".chat-upload button", has_text="上传照片").last.click()
+    before = len(bot_messages(page))
+    chooser.value.set_files(
+        [{"name": "IMG_2024.jpg", "mimeType": "image/jpeg", "buffer": phone_jpeg()},
+         {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a photo"}]
+    )  # fmt: skip
+    answer = wait_for_answer(page, before)
+    assert "已收到 1 张照片" in answer and "只能上传 JPG、PNG 或 WebP" in answer
+    page.screenshot(path=str(tmp_path / "photo-uploaded.png"))
+    subject = bot_server.rows("select subject from photos order by id desc limit 1")[0][0]
+    assert subject.startswith("RT")

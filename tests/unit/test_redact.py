@@ -183,3 +183,17 @@ def test_a_token_pasted_into_the_text_is_replaced() -> None:
         "text": "我的登录凭证是 eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln 帮我查",
     }
     assert "eyJ" not in redact_event(event)["text"]
+
+
+def test_an_upload_link_the_bot_gave_is_not_kept_in_the_conversation() -> None:
+    from bot.photos import upload_link, upload_token
+
+    token = upload_token("RT20261128-0001", "s" * 40)
+    said = {
+        "event": "bot",
+        "text": "点这个链接上传：" + upload_link("https://shop.example.com", token),
+        "data": {"custom": {"photo_upload": {"token": token}}},
+    }
+    stored = redact_event(said)
+    assert token not in str(stored) and "https://shop.example.com/upload?t=" in stored["text"]
+    assert redact_event(stored) == stored

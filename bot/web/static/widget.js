@@ -66,8 +66,56 @@
       }
       item.appendChild(row);
     }
+    if (message.upload) item.appendChild(uploadControl(message.upload));
     list.appendChild(item);
     list.scrollTop = list.scrollHeight;
+  }
+
+  // The photo upload the bot asked for: a button opening the phone's camera or gallery;
+  // the files go to this page's /upload with the link's token, and the page answers in JSON.
+  function uploadControl(token) {
+    const row = document.createElement("div");
+    row.className = "chat-buttons chat-upload";
+    const picker = document.createElement("input");
+    picker.type = "file";
+    picker.accept = "image/jpeg,image/png,image/webp";
+    picker.multiple = true;
+    picker.hidden = true;
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = "上传照片";
+    b.addEventListener("click", () => picker.click());
+    picker.addEventListener("change", () => {
+      if (picker.files.length) uploadPhotos(token, picker.files, b);
+      picker.value = "";
+    });
+    row.append(b, picker);
+    return row;
+  }
+
+  async function uploadPhotos(token, files, button) {
+    const form = new FormData();
+    for (const file of files) form.append("photo", file, file.name);
+    button.disabled = true;
+    typing.hidden = false;
+    try {
+      const reply = await fetch("/upload?t=" + encodeURIComponent(token), {
+        method: "POST",
+        headers: { Accept: "application/json" },
+        body: form,
+      });
+      const answer = await reply.json().catch(() => ({}));
+      const refused = (answer.files || []).filter((f) => !f.kept).map((f) => f.reason);
+      const text = [answer.message || "照片没有上传成功，请稍后再试。", ...new Set(refused)]
+        .filter((line, i, all) => all.indexOf(line) === i)
+        .join("\n");
+      add({ from: "bot", text, buttons: [] });
+    } catch (_) {
+      add({ from: "bot", text: "照片没有上传成功，网络恢复后请再传一次。", buttons: [] });
+    } finally {
+      button.disabled = false;
+      typing.hidden = true;
+    }
   }
 
   function add(message) {
@@ -109,11 +157,16 @@
       }
       if (!reply.ok) throw new Error("status " + reply.status);
       setOffline(false);
+      const said = [];
       for (const answer of await reply.json()) {
-        if (answer.text || (answer.buttons && answer.buttons.length)) {
-          add({ from: "bot", text: answer.text || "", buttons: answer.buttons || [] });
+        const upload = answer.custom && answer.custom.photo_upload;
+        if (upload && typeof upload.token === "string" && said.length) {
+          said[said.length - 1].upload = upload.token; // the button under the request's text
+        } else if (answer.text || (answer.buttons && answer.buttons.length)) {
+          said.push({ from: "bot", text: answer.text || "", buttons: answer.buttons || [] });
         }
       }
+      said.forEach(add);
     } catch (_) {
       setOffline(true);
       add({ from: "bot", text: "消息没有发送成功，网络恢复后请再发一次。", buttons: [] });

@@ -1,0 +1,89 @@
+"""Photos kept for an application, on both backends: once per file, up to the limit even
+when two uploads race, never for an ended application, each with its audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import get_settings
+from bot.photos import PhotoRefused, Refusal, upload_token
+from bot.policy import WorkCalendar
+from bot.services.photos import add_photo, photo_bytes, photos_of
+from bot.store import open_repository
+from bot.store.db import make_engine, unit_of_work
+from bot.store.models import AfterSalesRequest
+from bot.store.repository import MAX_PHOTOS
+from bot.store.seed import seed
+from tests.conftest import SHANGHAI
+from tests.photo_samples import phone_jpeg
+
+SECRET = "upload-link-secret-" + "s" * 20
+
+
+@pytest.fixture
+def seeded(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    engine = make_engine(database_url)
+    with unit_of_work(engine) as session:
+        seed(session, dt.datetime.now(SHANGHAI), SHANGHAI, WorkCalendar())
+    engine.dispose()
+    yield database_url
+    get_settings.cache_clear()
+
+
+def application(status: str) -> str:
+    with open_repository() as repo:
+        statement = select(AfterSalesRequest.public_id).where(AfterSalesRequest.status == status)
+        return repo.session.execute(statement).scalars().first()
+
+
+def refusal(token: str, data: bytes) -> Refusal:
+    with pytest.raises(PhotoRefused) as refused:
+        add_photo(token, data, SECRET)
+    return refused.value.refusal
+
+
+def test_a_photo_is_kept_once_with_an_event(seeded: str) -> None:
+    subject = application("submitted")
+    token = upload_token(subject, SECRET)
+    first = add_photo(token, phone_jpeg(), SECRET)
+    again = add_photo(token, phone_jpeg(), SECRET)
+    assert (first.count, first.new, again.count, again.new) == (1, True, 1, False)
+    [photo] = photos_of(subject)
+    assert photo_bytes(photo.id)[0] == "image/jpeg"
+    with open_repository() as repo:
+        assert [e.event for e in repo.events_of(subject)].count("photo_added") == 1
+
+
+def test_two_uploads_racing_for_the_last_place_keep_one(seeded: str) -> None:
+    subject = application("submitted")
+    token = upload_token(subject, SECRET)
+    for i in range(MAX_PHOTOS - 1):
+        add_photo(token, phone_jpeg(100 + i, 50), SECRET)
+
+    def one(width: int) -> str:
+        try:
+            return "kept" if add_photo(token, phone_jpeg(width, 70), SECRET).new else "dup"
+        except PhotoRefused as refused:
+            return refused.refusal.name
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(one, (300, 301)))
+    assert outcomes == ["TOO_MANY", "kept"]
+    assert len(photos_of(subject)) == MAX_PHOTOS
+
+
+def test_an_ended_application_takes_none(seeded: str) -> None:
+    assert refusal(upload_token(application("completed"), SECRET), phone_jpeg()) is Refusal.CLOSED
+
+
+def test_photos_are_only_kept_for_the_application_the_link_names(seeded: str) -> None:
+    first, second = application("submitted"), application("approved")
+    add_photo(upload_token(first, SECRET), phone_jpeg(), SECRET)
+    assert len(photos_of(first)) == 1 and photos_of(second) == []

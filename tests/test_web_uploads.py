@@ -1,0 +1,229 @@
+"""The photo upload page and the service team's photo routes on the page's own server, with a
+real store: what a customer with a link can do, and what everyone else cannot."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from PIL import Image
+from sqlalchemy import select
+
+from bot.config import get_settings
+from bot.customer_tokens import issue_token
+from bot.photos import upload_token
+from bot.photos.cleaning import MAX_UPLOAD_BYTES
+from bot.policy import WorkCalendar
+from bot.store import open_repository
+from bot.store.db import make_engine, unit_of_work
+from bot.store.migrate import upgrade
+from bot.store.models import AfterSalesRequest, RequestEvent
+from bot.store.repository import MAX_PHOTOS
+from bot.store.seed import seed
+from bot.web.server import WebOptions, create_app
+from tests.photo_samples import encoded, noisy_jpeg, phone_jpeg
+
+SECRET = "upload-link-secret-" + "u" * 20
+OPERATOR = "operator-token-" + "o" * 30
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def demo_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'uploads.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    upgrade(url)
+    engine = make_engine(url)
+    with unit_of_work(engine) as session:
+        seed(session, dt.datetime.now(SHANGHAI), SHANGHAI, WorkCalendar())
+    engine.dispose()
+    yield url
+    get_settings.cache_clear()
+
+
+def application(status: str) -> str:
+    with open_repository() as repo:
+        found = repo.session.execute(
+            select(AfterSalesRequest.public_id).where(AfterSalesRequest.status == status)
+        ).scalars()
+        return next(iter(found))
+
+
+@pytest.fixture
+async def client(demo_store: str) -> AsyncIterator[TestClient]:
+    options = WebOptions(
+        "http://127.0.0.1:9", demo=False, token_secret=None, upload_secret=SECRET,
+        operator_token=OPERATOR,
+    )  # fmt: skip
+    client = TestClient(TestServer(create_app(options)))
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+def form(*files: bytes, name: str = "photo") -> aiohttp.FormData:
+    data = aiohttp.FormData()
+    for i, content in enumerate(files):
+        data.add_field(
+            name, io.BytesIO(content), filename=f"IMG_{i}.jpg", content_type="image/jpeg"
+        )
+    return data
+
+
+async def upload(client: TestClient, token: str, *files: bytes) -> aiohttp.ClientResponse:
+    return await client.post(
+        f"/upload?t={token}", data=form(*files), headers={"Accept": "application/json"}
+    )
+
+
+def operator(token: str = OPERATOR) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_the_page_a_link_opens_names_its_application_and_takes_photos(
+    client: TestClient,
+) -> None:
+    subject = application("submitted")
+    token = upload_token(subject, SECRET)
+    page = await client.get(f"/upload?t={token}")
+    text = await page.text()
+    assert page.status == 200 and subject in text and "已收到 0 张照片" in text
+    assert 'type="file"' in text and "default-src 'self'" in page.headers["Content-Security-Policy"]
+    # the plain form, as a phone's browser posts it, with a photo of a real photo's size
+    big = noisy_jpeg()
+    assert len(big) > 1_000_000
+    sent = await client.post(f"/upload?t={token}", data=form(big))
+    assert sent.status == 200 and "已收到 1 张照片" in await sent.text()
+
+
+async def test_photos_are_kept_once_each_with_an_event_and_up_to_the_limit(
+    client: TestClient,
+) -> None:
+    subject = application("submitted")
+    token = upload_token(subject, SECRET)
+    first = await upload(client, token, phone_jpeg(), phone_jpeg())  # the same file twice
+    body = await first.json()
+    assert first.status == 200 and body["count"] == 1
+    assert [f["kept"] for f in body["files"]] == [True, True] and body["files"][1]["new"] is False
+    more = [phone_jpeg(100 + i, 60) for i in range(MAX_PHOTOS)]
+    second = await (await upload(client, token, *more)).json()
+    assert second["count"] == MAX_PHOTOS and second["files"][-1] == {
+        "kept": False, "reason": "这个申请的照片已经够多了，不需要再传。"
+    }  # fmt: skip
+    with open_repository() as repo:
+        events = repo.session.execute(
+            select(RequestEvent.event).where(RequestEvent.subject == subject)
+        ).scalars()
+        assert list(events).count("photo_added") == MAX_PHOTOS
+
+
+async def test_a_link_that_is_not_ours_is_refused_before_the_body_is_read(
+    client: TestClient,
+) -> None:
+    subject = application("submitted")
+    forged = upload_token(subject, "someone-elses-secret-" + "z" * 20)
+    signed_in = issue_token(subject, SECRET)  # a sign-in token with the same key
+    for token in (forged, signed_in, "", "not-a-token"):
+        page = await client.get(f"/upload?t={token}")
+        assert page.status == 403 and "链接无效或已过期" in await page.text()
+        sent = await upload(client, token, phone_jpeg())
+        assert sent.status == 403
+    assert (await client.get("/upload")).status == 403
+    with open_repository() as repo:
+        assert repo.photos_of(subject) == []
+
+
+async def test_an_ended_application_takes_no_more_photos(client: TestClient) -> None:
+    token = upload_token(application("completed"), SECRET)
+    assert (await client.get(f"/upload?t={token}")).status == 409
+    sent = await upload(client, token, phone_jpeg())
+    assert sent.status == 409 and "已经结束" in (await sent.json())["message"]
+
+
+async def test_a_link_to_an_application_that_does_not_exist_is_refused(client: TestClient) -> None:
+    token = upload_token("RT20990101-9999", SECRET)
+    assert (await upload(client, token, phone_jpeg())).status == 403
+
+
+@pytest.mark.parametrize(
+    ("content", "status"),
+    [
+        (b"<svg><script>alert(1)</script></svg>", 415),
+        (encoded("GIF"), 415),
+        (phone_jpeg()[:300], 422),
+        (phone_jpeg() + b"\0" * MAX_UPLOAD_BYTES, 413),
+    ],
+    ids=["svg", "gif", "cut-off", "too-big"],
+)
+async def test_a_file_that_is_not_a_usable_photo_is_refused_with_why(
+    client: TestClient, content: bytes, status: int
+) -> None:
+    subject = application("submitted")
+    sent = await upload(client, upload_token(subject, SECRET), content)
+    assert sent.status == status and (await sent.json())["message"]
+    with open_repository() as repo:
+        assert repo.photos_of(subject) == []
+
+
+async def test_a_post_without_a_file_or_with_too_many_parts_is_refused(client: TestClient) -> None:
+    token = upload_token(application("submitted"), SECRET)
+    empty = await client.post(f"/upload?t={token}", data={"note": "hi"})
+    assert empty.status == 400
+    json_body = await client.post(f"/upload?t={token}", json={"photo": "x"})
+    assert json_body.status == 400
+    flood = await upload(client, token, *[b"x"] * (MAX_PHOTOS + 5))
+    assert flood.status == 413
+
+
+async def test_the_team_reads_the_photos_with_its_token_and_nobody_else_does(
+    client: TestClient,
+) -> None:
+    subject = application("submitted")
+    await upload(client, upload_token(subject, SECRET), phone_jpeg())
+    listed = await client.get(f"/operator/requests/{subject}/photos", headers=operator())
+    photos = (await listed.json())["photos"]
+    assert listed.status == 200 and len(photos) == 1
+    photo = await client.get(photos[0]["url"], headers=operator())
+    assert photo.status == 200 and photo.content_type == "image/jpeg"
+    assert "sandbox" in photo.headers["Content-Security-Policy"]
+    assert photo.headers["Cache-Control"] == "no-store"
+    assert Image.open(io.BytesIO(await photo.read())).format == "JPEG"
+    link = upload_token(subject, SECRET)
+    for headers in ({}, operator("wrong" + OPERATOR), operator(link), {"Authorization": OPERATOR}):
+        assert (await client.get(photos[0]["url"], headers=headers)).status == 401
+        listed = await client.get(f"/operator/requests/{subject}/photos", headers=headers)
+        assert listed.status == 401
+    assert (await client.get("/operator/photos/999999", headers=operator())).status == 404
+    bad = await client.get("/operator/requests/..%2F..%2Fetc/photos", headers=operator())
+    assert bad.status in (400, 404)
+
+
+async def test_without_an_operator_token_the_routes_do_not_exist(demo_store: str) -> None:
+    for token in (None, "short"):
+        options = WebOptions("http://127.0.0.1:9", demo=False, token_secret=None,
+                             upload_secret=SECRET, operator_token=token)  # fmt: skip
+        client = TestClient(TestServer(create_app(options)))
+        await client.start_server()
+        try:
+            refused = await client.get("/operator/photos/1", headers=operator(token or ""))
+            assert refused.status == 404
+        finally:
+            await client.close()
+
+
+async def test_without_a_link_secret_no_link_works(demo_store: str) -> None:
+    options = WebOptions("http://127.0.0.1:9", demo=False, token_secret=None)
+    client = TestClient(TestServer(create_app(options)))
+    await client.start_server()
+    try:
+        token = upload_token(application("submitted"), SECRET)
+        assert (await upload(client, token, phone_jpeg())).status == 403
+    finally:
+        await client.close()
