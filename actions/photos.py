@@ -7,8 +7,6 @@ the customer is asked to keep the photos for the agent who reviews the applicati
 
 from __future__ import annotations
 
-import asyncio
-
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -23,12 +21,12 @@ async def ask_for_photos(dispatcher: CollectingDispatcher, tracker: Tracker, sub
     """Ask for photos of application `subject`, in the way the customer's channel allows."""
     values = {"valid_days": LINK_TTL.days, "max_photos": MAX_PHOTOS}
     if tracker.get_latest_input_channel() == WIDGET_CHANNEL:
-        token = await asyncio.to_thread(link_token, subject)
+        token = link_token(subject)
         if token:
             dispatcher.utter_message(response="utter_photo_request_widget", **values)
             dispatcher.utter_message(json_message={"photo_upload": {"token": token}})
             return
-    link = await asyncio.to_thread(photo_link, subject)
+    link = photo_link(subject)
     if link:
         dispatcher.utter_message(response="utter_photo_request_link", upload_link=link, **values)
     else:

@@ -227,3 +227,59 @@ async def test_without_a_link_secret_no_link_works(demo_store: str) -> None:
         assert (await upload(client, token, phone_jpeg())).status == 403
     finally:
         await client.close()
+
+
+async def test_what_was_kept_before_a_file_too_big_is_still_reported(client: TestClient) -> None:
+    subject = application("submitted")
+    token = upload_token(subject, SECRET)
+    sent = await upload(client, token, phone_jpeg(), phone_jpeg(90, 60),
+                        phone_jpeg() + b"\0" * MAX_UPLOAD_BYTES)  # fmt: skip
+    body = await sent.json()
+    assert sent.status == 200 and body["count"] == 2 and "太大" in body["message"]
+    assert [f["kept"] for f in body["files"]] == [True, True]
+
+
+async def test_a_full_application_refuses_the_next_upload_unread(client: TestClient) -> None:
+    subject = application("submitted")
+    token = upload_token(subject, SECRET)
+    await upload(client, token, *[phone_jpeg(100 + i, 60) for i in range(MAX_PHOTOS)])
+    sent = await upload(client, token, phone_jpeg(77, 77))
+    assert sent.status == 409 and (await sent.json())["files"] == []
+    page = await client.get(f"/upload?t={token}")
+    assert page.status == 200 and 'type="file"' not in await page.text()
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+async def test_a_body_of_unknown_size_or_compressed_is_refused(client: TestClient) -> None:
+    token = upload_token(application("submitted"), SECRET)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"--x\r\nContent-Disposition: form-data; name=photo; filename=a.jpg\r\n\r\n"
+        yield phone_jpeg() + b"\r\n--x--\r\n"
+
+    multipart = {"Content-Type": "multipart/form-data; boundary=x"}
+    chunked = await client.post(f"/upload?t={token}", data=chunks(), headers=multipart)
+    assert chunked.status == 411
+    body = (
+        b"--x\r\nContent-Disposition: form-data; name=photo; filename=a.jpg\r\n\r\nzz\r\n--x--\r\n"
+    )
+    gzipped = await client.post(
+        f"/upload?t={token}", data=body, headers={**multipart, "Content-Encoding": "gzip"}
+    )
+    assert gzipped.status == 415
+
+
+async def test_a_part_header_that_breaks_the_parser_is_a_400_not_a_500(
+    client: TestClient,
+) -> None:
+    token = upload_token(application("submitted"), SECRET)
+    body = (
+        b"--x\r\nContent-Disposition: form-data; name=photo; filename*=bogus''%41.jpg\r\n\r\n"
+        + phone_jpeg() + b"\r\n--x--\r\n"
+    )  # fmt: skip
+    sent = await client.post(
+        f"/upload?t={token}", data=body,
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )  # fmt: skip
+    assert sent.status == 400
+    assert (await client.get(f"/upload?t={token}")).status == 200  # the server carries on

@@ -145,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     handle_cmd = commands.add_parser(
         "handle", help="move a request on, as the service team: approve RT…, receive RT…, …"
     )
-    handle_cmd.add_argument("step", choices=[*STEPS, "reply", "reject", *PARCEL_OUTCOMES])
+    handle_cmd.add_argument(
+        "step", choices=[*STEPS, "reply", "reject", "close-handoff", *PARCEL_OUTCOMES]
+    )
     handle_cmd.add_argument("public_id", help="the request's id, e.g. RT20261128-0001")
     handle_cmd.add_argument(
         "text", nargs="?", help="the reply (reply), the reason (reject), what a parcel check found"

@@ -197,6 +197,12 @@ def serve(shell: bool = False) -> int:
         if secret is not None and len(secret.encode()) < MIN_SECRET_BYTES:
             logger.error("%s must be at least %d bytes", name, MIN_SECRET_BYTES)
             return 1
+    if os.environ.get("BOT_DEMO") != "1" and not os.environ.get("PUBLIC_WEB_URL"):
+        logger.warning(
+            "PUBLIC_WEB_URL is not set: photo upload links point at %s, which customers "
+            "cannot reach; set it to the page's public https address",
+            settings.public_web_url,
+        )
     if not MODEL_PATH.exists():
         logger.error("no trained model at %s: run 'make train' first", MODEL_PATH)
         return 1

@@ -15,13 +15,13 @@ from urllib.parse import quote
 import jwt
 
 from bot.clock import utc_now
+from bot.customer_tokens import MIN_SECRET_BYTES
 
 logger = logging.getLogger(__name__)
 
 ALGORITHM = "HS256"
 AUDIENCE = "photo-upload"  # a sign-in token signed with the same key is still not a link
 LINK_TTL = dt.timedelta(days=7)
-MIN_SECRET_BYTES = 32
 APPLICATION_ID = re.compile(r"(RT|EX|RO)\d{8}-\d{4,}")  # the applications photos are asked for
 
 

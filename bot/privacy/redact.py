@@ -76,7 +76,7 @@ def redact_value(value: Any) -> Any:
     a customer controls slot and entity values (`/inform{"phone": 13900139000}`) and channel
     metadata, so numbers, lists and objects are redacted as well as text."""
     if isinstance(value, str):
-        return JWT.sub(REDACTED, mask_phones_in(value))
+        return mask_phones_in(JWT.sub(REDACTED, value))  # a token's digits are not a phone
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int | float):

@@ -10,13 +10,25 @@ command line (`python -m bot handle …`) all move requests through these functi
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
+from decimal import Decimal
 
 from bot.clock import shop_now
 from bot.policy import configured_calendar, configured_rules, refund_schedule
 from bot.services.returns import item_refund_amount
 from bot.store import AfterSalesRepository, InvalidRequest, open_repository
-from bot.store.models import AfterSalesRequest, Complaint, ParcelTicket, RepairBooking
+from bot.store.models import (
+    AfterSalesRequest,
+    Complaint,
+    HandoffRequest,
+    Order,
+    ParcelTicket,
+    RepairBooking,
+)
+from bot.tracking import parse_tracking
+
+RESHIPPED_SCAN = "商家已补发，等待快递揽收"
 
 
 def _expect(current: str, allowed: tuple[str, ...], public_id: str, step: str) -> None:
@@ -149,9 +161,14 @@ def close_parcel_check(
         raise InvalidRequest(f"unknown parcel outcome {status!r}")
     if not outcome.strip():
         raise InvalidRequest("say what the check found")
+    detail: dict[str, object] = {"outcome": outcome}
+    if status == "reshipped":
+        detail.update(_reship(ticket.order, outcome, now))
+    elif status == "refunded":
+        detail.update(_refund_lost_parcel(repo, ticket.order, now))
     ticket.status = status
     ticket.outcome = outcome.strip()
-    repo.record_event(ticket.public_id, status, actor="agent", now=now, detail={"outcome": outcome})
+    repo.record_event(ticket.public_id, status, actor="agent", now=now, detail=detail)
     repo.record_resolution(ticket.public_id, True, now)
     if ticket.conversation_id:  # the customer hears what the check found
         repo.queue_notice(
@@ -159,6 +176,61 @@ def close_parcel_check(
             subject=ticket.public_id, now=now,
             values={"request_id": ticket.public_id, "outcome": ticket.outcome},
         )  # fmt: skip
+
+
+def close_handoff(
+    repo: AfterSalesRepository, handoff: HandoffRequest, now: dt.datetime, note: str
+) -> None:
+    """An agent finished with the customer: the handoff is done, and the conversation is
+    offered the survey (once per conversation, and not if it already gave a score)."""
+    _expect(handoff.status, ("waiting",), handoff.public_id, "close")
+    handoff.status = "done"
+    repo.record_event(
+        handoff.public_id, "closed", actor="agent", now=now,
+        detail={"note": note.strip()} if note.strip() else None,
+    )  # fmt: skip
+    if not repo.has_rated(handoff.conversation_id):
+        repo.queue_notice(
+            conversation_id=handoff.conversation_id, kind="survey", subject=handoff.public_id,
+            values={"request_id": handoff.public_id, "topic": handoff.topic or "handoff"},
+            now=now, dedupe_key="survey:" + _digest(handoff.conversation_id),
+        )  # fmt: skip
+
+
+def _digest(text: str) -> str:
+    """A fixed-length key for a conversation id of any length."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _reship(order: Order, outcome: str, now: dt.datetime) -> dict[str, object]:
+    """The new parcel replaces the lost one on the order: its tracking is what the status,
+    a later logistics check and the stall clock read from now on."""
+    tracking = parse_tracking(outcome)
+    if tracking is None:
+        raise InvalidRequest("say the new parcel's courier and number, e.g. 顺丰 SF1234567890123")
+    replaced = {"old_courier": order.courier, "old_tracking_no": order.tracking_no}
+    order.courier, order.tracking_no = tracking.courier.code, tracking.number
+    order.last_scan, order.last_scan_at = RESHIPPED_SCAN, now
+    if order.status == "delivered":  # signed for, never received: the goods are on the road again
+        order.status, order.delivered_at = "shipped", None
+    return {**replaced, "courier": tracking.courier.code, "tracking_no": tracking.number}
+
+
+def _refund_lost_parcel(
+    repo: AfterSalesRepository, order: Order, now: dt.datetime
+) -> dict[str, object]:
+    """A lost parcel is the shop's loss: what the customer paid and was not yet refunded
+    comes back by the original route, on the schedule of a refund the shop caused."""
+    paid = order.amount + order.shipping_fee
+    owed = paid - sum((r.amount for r in repo.refunds_for_order(order)), Decimal(0))
+    if owed <= 0:
+        raise InvalidRequest(f"order {order.order_no} has been refunded in full already")
+    today = now.astimezone(repo.tz).date()
+    schedule = refund_schedule(
+        today, quality=True, rules=configured_rules(), calendar=configured_calendar()
+    )
+    refund = repo.open_refund(order, amount=owed, quality_problem=True, now=now, schedule=schedule)
+    return {"refund": refund.public_id, "amount": owed, "due_on": schedule.refund_due}
 
 
 # The steps the operator's command line offers: name → (finder, step).
@@ -183,6 +255,8 @@ def apply_step(step: str, public_id: str, text: str | None = None) -> None:
             reply_complaint(repo, repo.find_complaint(public_id), now, text or "")
         elif step == "reject":
             reject(repo, repo.find_request(public_id), now, text or "")
+        elif step == "close-handoff":
+            close_handoff(repo, repo.find_handoff(public_id), now, text or "")
         elif step in PARCEL_OUTCOMES:
             ticket = repo.find_parcel_ticket(public_id)
             close_parcel_check(repo, ticket, now, PARCEL_OUTCOMES[step], text or "")

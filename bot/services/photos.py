@@ -7,6 +7,9 @@ application, after the order was proved, and it names that application alone.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bot.clock import utc_now
@@ -19,8 +22,11 @@ from bot.photos import (
     upload_link,
     upload_token,
 )
+from bot.photos.cleaning import fingerprint
 from bot.store import InvalidRequest, RequestClosed, TooManyPhotos, open_repository
 from bot.store.repository import MAX_PHOTOS, OPEN_REQUEST_STATUSES
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,15 @@ class PhotoReceipt:
     subject: str
     count: int  # photos the application now has
     new: bool  # False: the same file had been sent before
+    remaining: int
+
+
+@dataclass(frozen=True)
+class UploadState:
+    """An application's photos before an upload: how many it has, how many more it takes."""
+
+    subject: str
+    count: int
     remaining: int
 
 
@@ -44,53 +59,69 @@ class PhotoInfo:
     uploaded_at: str  # ISO 8601, UTC
 
 
-def photo_link(subject: str) -> str | None:
-    """The upload page's address for application `subject`; None if links are not
-    configured (no UPLOAD_LINK_SECRET), when the customer is asked to tell a person."""
-    settings = get_settings()
-    if not settings.upload_link_secret:
-        return None
-    return upload_link(settings.public_web_url, upload_token(subject, settings.upload_link_secret))
-
-
 def link_token(subject: str) -> str | None:
-    """Only the token of `photo_link` (the web widget uploads with it in place)."""
+    """A token for the upload page of application `subject`; None if links are not
+    configured (no UPLOAD_LINK_SECRET, or one too short to sign with), when the customer is
+    asked to keep the photos for the reviewer instead."""
     secret = get_settings().upload_link_secret
-    return upload_token(subject, secret) if secret else None
+    if not secret:
+        return None
+    try:
+        return upload_token(subject, secret)
+    except ValueError:
+        logger.error("UPLOAD_LINK_SECRET is too short to sign upload links: none are given")
+        return None
 
 
-def upload_state(token: object, secret: str | None) -> PhotoReceipt:
+def photo_link(subject: str) -> str | None:
+    """The upload page's address for application `subject` (see `link_token`)."""
+    token = link_token(subject)
+    return upload_link(get_settings().public_web_url, token) if token else None
+
+
+def upload_state(token: object, secret: str | None) -> UploadState:
     """What the upload page shows before anything is sent: the application and its count.
     PhotoRefused(LINK) for a link that is not ours or has expired, CLOSED for an ended one."""
     subject = _subject(token, secret)
-    with open_repository() as repo:
-        try:
-            request = repo.find_request(subject)
-        except InvalidRequest:
-            raise PhotoRefused(Refusal.LINK) from None
+    with _refusals(), open_repository() as repo:
+        request = repo.find_request(subject)
         if request.status not in OPEN_REQUEST_STATUSES:
-            raise PhotoRefused(Refusal.CLOSED)
+            raise RequestClosed(subject)
         count = len(repo.photos_of(subject))
-    return PhotoReceipt(subject, count, False, max(0, MAX_PHOTOS - count))
+    return UploadState(subject, count, max(0, MAX_PHOTOS - count))
 
 
 def add_photo(token: object, data: bytes, secret: str | None) -> PhotoReceipt:
-    """Keep one uploaded file for the application its link names, or PhotoRefused."""
+    """Keep one uploaded file for the application its link names, or PhotoRefused. The
+    application's state is checked before the file is decoded: a closed, full or repeated
+    upload costs no decoding."""
     subject = _subject(token, secret)
-    photo = clean_photo(data)
-    try:
+    sha256 = fingerprint(data)
+    with _refusals():
+        with open_repository() as repo:
+            count, known = repo.photo_room(subject, sha256)
+        if known:
+            return PhotoReceipt(subject, count, False, MAX_PHOTOS - count)
+        photo = clean_photo(data)
         with open_repository() as repo:
             count, new = repo.add_photo(
                 subject, data=photo.data, width=photo.width, height=photo.height,
                 sha256=photo.sha256, content_type=photo.content_type, now=utc_now(),
             )  # fmt: skip
+    return PhotoReceipt(subject, count, new, MAX_PHOTOS - count)
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """The store's refusals of a photo, as the customer's reasons."""
+    try:
+        yield
     except RequestClosed:
         raise PhotoRefused(Refusal.CLOSED) from None
     except TooManyPhotos:
         raise PhotoRefused(Refusal.TOO_MANY) from None
     except InvalidRequest:  # signed for an application the store does not have
         raise PhotoRefused(Refusal.LINK) from None
-    return PhotoReceipt(subject, count, new, MAX_PHOTOS - count)
 
 
 def photos_of(subject: str) -> list[PhotoInfo]:

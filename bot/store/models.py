@@ -399,7 +399,7 @@ class Photo(Base):
 
     id = Column(Integer, primary_key=True)
     subject = Column(String(24), nullable=False, index=True)  # the request's public id: RT…
-    content_type = Column(String(16), nullable=False)  # image/jpeg or image/png
+    content_type = Column(String(16), nullable=False)  # image/jpeg: every photo is re-encoded
     width = Column(Integer, nullable=False)
     height = Column(Integer, nullable=False)
     size = Column(Integer, nullable=False)  # bytes of `data`

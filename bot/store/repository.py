@@ -392,14 +392,9 @@ class AfterSalesRepository:
         )
         if locked.rowcount == 0:
             raise InvalidRequest(f"no application {subject}")
-        request = self.find_request(subject)
-        if request.status not in OPEN_REQUEST_STATUSES:
-            raise RequestClosed(subject)
-        kept = self.photos_of(subject)
-        if any(photo.sha256 == sha256 for photo in kept):
-            return len(kept), False
-        if len(kept) >= MAX_PHOTOS:
-            raise TooManyPhotos(subject)
+        count, known = self.photo_room(subject, sha256)
+        if known:
+            return count, False
         photo = Photo(
             subject=subject, content_type=content_type, width=width, height=height,
             size=len(data), sha256=sha256, data=data, created_at=now,
@@ -410,7 +405,21 @@ class AfterSalesRepository:
             subject, "photo_added", actor="customer", now=now,
             detail={"photo": photo.id, "bytes": len(data)},
         )  # fmt: skip
-        return len(kept) + 1, True
+        return count + 1, True
+
+    def photo_room(self, subject: str, sha256: str) -> tuple[int, bool]:
+        """(photos the open application `subject` has, whether this file is one of them);
+        InvalidRequest, RequestClosed or TooManyPhotos if it takes no new one. Asked before
+        an upload is decoded, and again, locked, when it is kept."""
+        request = self.find_request(subject)
+        if request.status not in OPEN_REQUEST_STATUSES:
+            raise RequestClosed(subject)
+        kept = self.photos_of(subject)
+        if any(photo.sha256 == sha256 for photo in kept):
+            return len(kept), True
+        if len(kept) >= MAX_PHOTOS:
+            raise TooManyPhotos(subject)
+        return len(kept), False
 
     def photos_of(self, subject: str) -> list[Photo]:
         """A request's photos, oldest first, without their bytes (loaded only if read)."""
@@ -588,6 +597,19 @@ class AfterSalesRepository:
                 .order_by(Complaint.id.desc())
             ).scalars()
         )
+
+    def find_handoff(self, public_id: str) -> HandoffRequest:
+        """The handoff with this public id; InvalidRequest if there is none."""
+        return self._by_public_id(HandoffRequest, public_id)
+
+    def has_rated(self, conversation_id: str) -> bool:
+        """Did the conversation give a score to anything (a declined survey does not count)?"""
+        found = self.session.execute(
+            select(Rating.id)
+            .where(Rating.conversation_id == conversation_id, Rating.overall.is_not(None))
+            .limit(1)
+        ).first()
+        return found is not None
 
     def find_complaint(self, public_id: str) -> Complaint:
         """The complaint with this public id; InvalidRequest if there is none."""

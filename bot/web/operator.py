@@ -14,13 +14,14 @@ import logging
 
 from aiohttp import web
 
+from bot.customer_tokens import MIN_SECRET_BYTES
 from bot.photos.links import APPLICATION_ID
 from bot.services.photos import photo_bytes, photos_of
 from bot.store import StoreError
 
 logger = logging.getLogger(__name__)
 
-MIN_TOKEN_BYTES = 32
+MIN_TOKEN_BYTES = MIN_SECRET_BYTES  # as for every key here: too long to guess
 PHOTO_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'none'; sandbox",

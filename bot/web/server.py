@@ -205,6 +205,7 @@ def create_app(options: WebOptions) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_security_headers])
     app[OPTIONS] = options
     app[IN_FLIGHT] = set()
+    app[uploads.UPLOADS] = uploads.Uploads()
     app.cleanup_ctx.append(_client_session)
     app.router.add_get("/", _page)
     app.router.add_static("/static/", STATIC)

@@ -1,45 +1,65 @@
 """The photo upload page: `GET /upload?t=…` shows it, `POST /upload?t=…` takes the photos.
 
-The link's token (see `bot.photos.links`) is read from the query string before any of the
-body is, so a request without a valid link is refused unread. The page is plain HTML with a
-form (no script: it works in any phone's browser, and inside a messaging app's); the widget
-posts the same form from the chat and asks for JSON with `Accept: application/json`.
+Everything that can refuse an upload is checked before its body is read: the link's token
+(see `bot.photos.links`, in the query string), the application (open, photos left), the
+declared size (a Content-Length is required, no Content-Encoding is taken) and one upload at
+a time per application. The page is plain HTML with a form, no script: it works in any
+phone's browser and inside a messaging app's; the widget posts the same form from the chat
+and asks for JSON with `Accept: application/json`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
-from typing import Any
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from aiohttp import BodyPartReader, web
 
 from bot.photos import PhotoRefused, Refusal
 from bot.photos.cleaning import MAX_UPLOAD_BYTES
-from bot.services.photos import PhotoReceipt, add_photo, upload_state
+from bot.services.photos import PhotoReceipt, UploadState, add_photo, upload_state
 from bot.store import StoreError
 from bot.store.repository import MAX_PHOTOS
 
 MAX_PARTS = MAX_PHOTOS + 2  # the photos, and room for a field or two a browser may add
+MAX_BODY_BYTES = MAX_PHOTOS * MAX_UPLOAD_BYTES + 64 * 1024  # six photos and the form around
+DRAIN_BYTES = 16 * 1024 * 1024  # a refused body this small is read to its end (see _close)
 CHUNK = 64 * 1024
-# Decoding a large photo takes a core for a moment: a burst of uploads waits its turn
-# instead of starving the chat.
-DECODING = asyncio.Semaphore(2)
 STATUS = {
     Refusal.TOO_BIG: 413,
     Refusal.NOT_A_PHOTO: 415,
     Refusal.UNREADABLE: 422,
     Refusal.TOO_MANY: 409,
+    Refusal.TOO_MANY_FILES: 413,
     Refusal.CLOSED: 409,
     Refusal.LINK: 403,
 }
+# Refusals of one file; the others (the link, the application) end the whole upload.
 PER_FILE = frozenset({Refusal.TOO_BIG, Refusal.NOT_A_PHOTO, Refusal.UNREADABLE, Refusal.TOO_MANY})
 NO_FILE = "请先选择要上传的照片。"
+NO_LENGTH = "上传没有成功，请换个浏览器再试一次。"
+BUSY = "上一批照片还在上传，请稍等一下再传。"
 STORE_DOWN = "系统繁忙，照片没有保存，请稍后再试。"
+NO_STORE = {"Cache-Control": "no-store"}  # the address carries a credential
+
+
+@dataclass
+class Uploads:
+    """One app's upload limits: decoding two at a time (a large photo takes a core for a
+    moment), and one upload at a time per application."""
+
+    decoding: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
+    in_flight: set[str] = field(default_factory=set)
+
+
+UPLOADS = web.AppKey("uploads", Uploads)
 
 
 class UploadFailed(Exception):
-    """The whole upload is refused: status and the sentence to show."""
+    """The upload stops here: status and the sentence to show."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -54,7 +74,7 @@ def _refused(refusal: Refusal) -> UploadFailed:
 async def show_page(request: web.Request, secret: str | None) -> web.Response:
     """The form, or why this link cannot take photos."""
     try:
-        state = await _run(upload_state, request.query.get("t"), secret)
+        state = await _state(request.query.get("t"), secret)
     except UploadFailed as failed:
         return _page(request, failed.message, status=failed.status)
     return _page(request, _progress(state), form=state.remaining > 0)
@@ -63,38 +83,62 @@ async def show_page(request: web.Request, secret: str | None) -> web.Response:
 async def take_photos(request: web.Request, secret: str | None) -> web.Response:
     """Keep each photo of the form; say what was kept and what was not, and why."""
     token = request.query.get("t")
+    uploads = request.app[UPLOADS]
+    results: list[PhotoReceipt | Refusal] = []
     try:
-        await _run(upload_state, token, secret)  # the link first, the body only if it holds
-        results = [await _keep(part, token, secret) async for part in _photo_parts(request)]
+        state = await _state(token, secret)
+        if state.remaining == 0:
+            raise _refused(Refusal.TOO_MANY)
+        _check_declared_body(request)
+        if state.subject in uploads.in_flight:
+            raise UploadFailed(429, BUSY)
+        uploads.in_flight.add(state.subject)
+        try:
+            async for data in _photo_parts(request):
+                results.append(await _keep(uploads, data, token, secret))
+        finally:
+            uploads.in_flight.discard(state.subject)
         if not results:
             raise UploadFailed(400, NO_FILE)
     except UploadFailed as failed:
-        refusal = _answer(request, failed.status, failed.message, [])
-        refusal.force_close()  # the rest of the body is not read: this connection ends here
-        return refusal
+        kept_some = any(isinstance(r, PhotoReceipt) for r in results)
+        answer = _answer(request, 200 if kept_some else failed.status, failed.message, results)
+        return await _close(request, answer)
     kept = [r for r in results if isinstance(r, PhotoReceipt)]
     if not kept:  # every file refused: the first reason is the answer
-        first = results[0]
-        assert isinstance(first, Refusal)
+        first = next(r for r in results if isinstance(r, Refusal))
         return _answer(request, STATUS[first], first.value, results)
     return _answer(request, 200, _progress(kept[-1]), results)
 
 
-async def _photo_parts(request: web.Request) -> Any:
-    """The bytes of each file field of a multipart body: at most MAX_PARTS parts of at most
-    MAX_UPLOAD_BYTES each, so one upload never reads more than their product."""
+def _check_declared_body(request: web.Request) -> None:
+    """The body's declared size and encoding, before any of it is read."""
     if not request.content_type.startswith("multipart/"):
         raise UploadFailed(400, NO_FILE)
+    if request.headers.get("Content-Encoding", "identity").lower() != "identity":
+        raise UploadFailed(415, NO_LENGTH)
+    if request.content_length is None:  # chunked: its size is known only once it is read
+        raise UploadFailed(411, NO_LENGTH)
+    if request.content_length > MAX_BODY_BYTES:
+        raise _refused(Refusal.TOO_MANY_FILES)
+
+
+async def _photo_parts(request: web.Request) -> AsyncIterator[bytes]:
+    """The bytes of each file field of the multipart body, at most MAX_PARTS parts."""
     try:
         reader = await request.multipart()
         parts = 0
         while (part := await reader.next()) is not None:
             parts += 1
             if parts > MAX_PARTS:
-                raise UploadFailed(413, Refusal.TOO_MANY.value)
+                raise _refused(Refusal.TOO_MANY_FILES)
             if isinstance(part, BodyPartReader) and part.filename is not None:
                 yield await _read_capped(part)
-    except (ValueError, AssertionError, RuntimeError) as exc:  # a malformed multipart body
+    except UploadFailed:
+        raise
+    # A hostile body breaks aiohttp's multipart reader in many ways (ValueError, LookupError
+    # from a bogus filename* charset, AssertionError…): none of them is a photo.
+    except Exception as exc:
         raise UploadFailed(400, NO_FILE) from exc
 
 
@@ -108,13 +152,16 @@ async def _read_capped(part: BodyPartReader) -> bytes:
     return bytes(data)
 
 
-async def _keep(data: bytes, token: str | None, secret: str | None) -> PhotoReceipt | Refusal:
+async def _keep(
+    uploads: Uploads, data: bytes, token: str | None, secret: str | None
+) -> PhotoReceipt | Refusal:
     """One file kept, or why not; a refusal of the link or the application ends the upload."""
     if not data:
         return Refusal.NOT_A_PHOTO
     try:
-        async with DECODING:
-            return await asyncio.to_thread(add_photo, token, data, secret)
+        async with uploads.decoding:
+            receipt: PhotoReceipt = await asyncio.to_thread(add_photo, token, data, secret)
+            return receipt
     except PhotoRefused as refused:
         if refused.refusal in PER_FILE:
             return refused.refusal
@@ -123,17 +170,34 @@ async def _keep(data: bytes, token: str | None, secret: str | None) -> PhotoRece
         raise UploadFailed(503, STORE_DOWN) from None
 
 
-async def _run(function: Any, *args: Any) -> Any:
-    """A blocking service call off the event loop, its refusals as UploadFailed."""
+async def _state(token: str | None, secret: str | None) -> UploadState:
     try:
-        return await asyncio.to_thread(function, *args)
+        state: UploadState = await asyncio.to_thread(upload_state, token, secret)
+        return state
     except PhotoRefused as refused:
         raise _refused(refused.refusal) from None
     except StoreError:
         raise UploadFailed(503, STORE_DOWN) from None
 
 
-def _progress(state: PhotoReceipt) -> str:
+async def _close(request: web.Request, answer: web.Response) -> web.Response:
+    """A refusal sent before the body was read: a small rest is read and dropped, so the
+    browser sees the answer (closing on a sender still sending can reset the connection
+    and lose it); a large one ends the connection instead."""
+    if request.content.at_eof():
+        return answer
+    if (request.content_length or 0) <= DRAIN_BYTES:
+        try:
+            while await request.content.read(CHUNK):
+                pass
+            return answer
+        except Exception:  # a body aiohttp cannot even read (a bad Content-Encoding)
+            pass
+    answer.force_close()
+    return answer
+
+
+def _progress(state: PhotoReceipt | UploadState) -> str:
     said = f"申请 {state.subject} 已收到 {state.count} 张照片"
     if state.remaining:
         return f"{said}，还可以再传 {state.remaining} 张。"
@@ -143,25 +207,24 @@ def _progress(state: PhotoReceipt) -> str:
 def _answer(
     request: web.Request, status: int, message: str, results: list[PhotoReceipt | Refusal]
 ) -> web.Response:
+    kept = [r for r in results if isinstance(r, PhotoReceipt)]
     if "application/json" in request.headers.get("Accept", ""):
-        last = next((r for r in reversed(results) if isinstance(r, PhotoReceipt)), None)
-        return web.json_response(
-            {
-                "message": message,
-                "count": last.count if last else None,
-                "remaining": last.remaining if last else None,
-                "files": [
-                    {"kept": True, "new": r.new}
-                    if isinstance(r, PhotoReceipt)
-                    else {"kept": False, "reason": r.value}
-                    for r in results
-                ],
-            },
-            status=status,
-        )
-    lines = [r.value for r in results if isinstance(r, Refusal)]
-    again = status == 200 and results and isinstance(results[-1], PhotoReceipt)
-    return _page(request, message, status=status, notes=lines, form=bool(again))
+        files: list[dict[str, object]] = [
+            {"kept": True, "new": r.new}
+            if isinstance(r, PhotoReceipt)
+            else {"kept": False, "reason": r.value}
+            for r in results
+        ]
+        body = {
+            "message": message,
+            "count": kept[-1].count if kept else None,
+            "remaining": kept[-1].remaining if kept else None,
+            "files": files,
+        }
+        return web.json_response(body, status=status, headers=NO_STORE)
+    notes = [r.value for r in results if isinstance(r, Refusal)]
+    more = bool(kept) and kept[-1].remaining > 0
+    return _page(request, message, status=status, notes=notes, form=more)
 
 
 def _page(
@@ -169,14 +232,13 @@ def _page(
     notes: list[str] | None = None,
 ) -> web.Response:  # fmt: skip
     """The page, every value escaped."""
-    token = request.query.get("t", "")
-    items = "".join(f"<li>{html.escape(n)}</li>" for n in notes or [])
+    action = "/upload?t=" + quote(request.query.get("t", ""), safe="")
+    items = "".join(f"<li>{html.escape(n)}</li>" for n in dict.fromkeys(notes or []))
     upload = (
-        f'<form method="post" enctype="multipart/form-data" '
-        f'action="/upload?t={html.escape(token, quote=True)}">'
+        f'<form method="post" enctype="multipart/form-data" action="{html.escape(action)}">'
         '<input type="file" name="photo" accept="image/jpeg,image/png,image/webp" multiple required>'
         '<button type="submit">上传</button></form>'
-        '<p class="upload-hint">请拍问题部位、整体和外包装各一张，单张不超过 10 MB。</p>'
+        '<p class="upload-hint">请拍问题部位的特写、商品整体和外包装各一张，单张不超过 10 MB。</p>'
         if form
         else ""
     )
@@ -188,4 +250,6 @@ def _page(
         f'<main class="shop-main"><h1>上传照片</h1><p class="upload-state">{html.escape(message)}</p>'
         f'<ul class="upload-notes">{items}</ul>{upload}</main></body></html>'
     )
-    return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
+    return web.Response(
+        text=body, status=status, content_type="text/html", charset="utf-8", headers=NO_STORE
+    )

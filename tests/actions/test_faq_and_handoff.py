@@ -77,3 +77,31 @@ async def test_handoff_apologises_when_the_store_is_down(monkeypatch: pytest.Mon
     dispatcher = CollectingDispatcher()
     await ActionRequestHandoff().run(dispatcher, tracker("c-2", "human_handoff"), DOMAIN)
     assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_unavailable"]
+
+
+def test_a_closed_handoff_offers_the_survey_once_unless_the_customer_rated(store: str) -> None:
+    from bot.policy import Dimension
+    from bot.services.handling import apply_step
+    from bot.services.ratings import RatedService, save_rating
+    from bot.store import InvalidRequest
+    from bot.store.models import CustomerNotice, RequestEvent
+
+    first = handoffs.request_handoff("conv-waiting", "asked", "refund")
+    apply_step("close-handoff", first.public_id, "已电话联系，退款已加急")
+    with pytest.raises(InvalidRequest):
+        apply_step("close-handoff", first.public_id)  # closed once
+    second = handoffs.request_handoff("conv-waiting", "asked", None)
+    apply_step("close-handoff", second.public_id)  # same conversation: no second survey
+    rated = handoffs.request_handoff("conv-rated", "asked", None)
+    save_rating(RatedService("conv-rated", "rest", "faq"), {Dimension.OVERALL: 5},
+                solved=True, comment=None)  # fmt: skip
+    apply_step("close-handoff", rated.public_id)
+    engine = create_engine(store, future=True)
+    with engine.connect() as conn:
+        notices = conn.execute(select(CustomerNotice.conversation_id, CustomerNotice.kind)).all()
+        events = conn.execute(select(RequestEvent.event).where(
+            RequestEvent.subject == first.public_id)).scalars().all()  # fmt: skip
+        statuses = conn.execute(select(HandoffRequest.status)).scalars().all()
+    engine.dispose()
+    assert [tuple(n) for n in notices] == [("conv-waiting", "survey")]
+    assert events == ["opened", "closed"] and set(statuses) == {"done"}

@@ -253,3 +253,40 @@ async def test_the_customer_is_told_what_the_check_found(demo_store: str) -> Non
     apply_step("reshipped", public_id, "已补发，新单号 SF1240099887766")
     notices = fetch_rows(demo_store, select(CustomerNotice.kind, CustomerNotice.conversation_id))
     assert ("parcel_reshipped", ME) in notices
+
+
+async def test_a_reshipment_needs_its_tracking_and_replaces_the_lost_parcel(
+    demo_store: str,
+) -> None:
+    from bot.store.models import Order
+
+    await submit(SIGNED, "reship", "not_received")
+    [(public_id,)] = fetch_rows(demo_store, select(ParcelTicket.public_id))
+    with pytest.raises(InvalidRequest):
+        apply_step("reshipped", public_id, "已经补发了")  # which parcel? nobody can follow it
+    apply_step("reshipped", public_id, "已补发 顺丰 SF 1240 0998 8776")
+    [order] = fetch_rows(demo_store, select(
+        Order.courier, Order.tracking_no, Order.status, Order.delivered_at).where(
+        Order.order_no == SIGNED))  # fmt: skip
+    assert order == ("SF", "SF124009988776", "shipped", None)
+
+
+async def test_a_lost_parcel_refunded_by_the_team_has_its_refund_to_follow(
+    demo_store: str,
+) -> None:
+    from bot.services import refund_status
+    from bot.store.models import Order, Refund
+
+    await submit(STALLED, "refund")
+    [(public_id,)] = fetch_rows(demo_store, select(ParcelTicket.public_id))
+    apply_step("parcel-refunded", public_id, "快递确认丢件，全额退款")
+    [(paid, fee)] = fetch_rows(demo_store, select(Order.amount, Order.shipping_fee).where(
+        Order.order_no == STALLED))  # fmt: skip
+    [(amount, due_on)] = fetch_rows(demo_store, select(Refund.amount, Refund.due_on).join(
+        Order, Order.id == Refund.order_id).where(Order.order_no == STALLED))  # fmt: skip
+    assert amount == paid + fee and due_on is not None
+    status = refund_status(STALLED, ME)
+    assert status is not None and status.amount == amount
+    events = fetch_rows(demo_store, select(RequestEvent.detail).where(
+        RequestEvent.subject == public_id, RequestEvent.event == "refunded"))  # fmt: skip
+    assert '"refund": "RF' in events[0][0]

@@ -171,5 +171,7 @@ def test_a_quality_return_takes_its_photo_from_the_chat(
     answer = wait_for_answer(page, before)
     assert "已收到 1 张照片" in answer and "只能上传 JPG、PNG 或 WebP" in answer
     page.screenshot(path=str(tmp_path / "photo-uploaded.png"))
+    saved = page.evaluate("localStorage.getItem('aftersales-chat-v1')")
+    assert "上传照片" in saved and "eyJ" not in saved  # the link's token never reaches disk
     subject = bot_server.rows("select subject from photos order by id desc limit 1")[0][0]
     assert subject.startswith("RT")

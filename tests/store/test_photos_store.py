@@ -87,3 +87,21 @@ def test_photos_are_only_kept_for_the_application_the_link_names(seeded: str) ->
     first, second = application("submitted"), application("approved")
     add_photo(upload_token(first, SECRET), phone_jpeg(), SECRET)
     assert len(photos_of(first)) == 1 and photos_of(second) == []
+
+
+def test_a_closed_full_or_repeated_upload_costs_no_decoding(
+    seeded: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.services.photos as photos
+
+    open_one = upload_token(application("submitted"), SECRET)
+    add_photo(open_one, phone_jpeg(), SECRET)
+
+    def never(_data: bytes) -> None:
+        raise AssertionError("decoded")
+
+    monkeypatch.setattr(photos, "clean_photo", never)
+    assert add_photo(open_one, phone_jpeg(), SECRET).new is False  # the same file again
+    assert refusal(upload_token(application("completed"), SECRET), phone_jpeg(9, 9)) is (
+        Refusal.CLOSED
+    )

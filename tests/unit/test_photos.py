@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import random
 
 import jwt
 import pytest
@@ -138,3 +139,33 @@ def test_a_link_never_names_anything_but_an_application() -> None:
         upload_token("CP20261128-0001", SECRET)  # complaints take no photos this way
     with pytest.raises(ValueError):
         upload_token(SUBJECT, "short")
+
+
+def test_a_comment_in_the_jpeg_is_not_kept() -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), "red").save(out, "JPEG", comment=b"SN:PHONE-SERIAL-12345")
+    assert b"PHONE-SERIAL" in out.getvalue()
+    assert b"PHONE-SERIAL" not in clean_photo(out.getvalue()).data
+
+
+def test_a_jpeg_with_thousands_of_scans_is_refused_before_decoding() -> None:
+    out = io.BytesIO()
+    Image.new("L", (64, 64), 128).save(out, "JPEG", progressive=True)
+    data = out.getvalue()
+    last_scan = data[data.rindex(b"\xff\xda") : data.rindex(b"\xff\xd9")]
+    bloated = data[:-2] + last_scan * 500 + b"\xff\xd9"
+    assert refusal_of(bloated) is Refusal.UNREADABLE
+
+
+def test_damaged_bytes_anywhere_give_a_refusal_or_a_photo_never_an_error() -> None:
+    rng = random.Random(20261128)
+    sample = phone_jpeg(64, 48, orientation=6)
+    for _ in range(1500):
+        damaged = bytearray(sample)
+        for _ in range(rng.randint(1, 4)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        try:
+            kept = clean_photo(bytes(damaged))
+        except PhotoRefused:
+            continue
+        assert Image.open(io.BytesIO(kept.data)).format == "JPEG"

@@ -44,7 +44,10 @@
   if (!state.sender || Date.now() - state.lastActive > IDLE_MS) newChat();
   const save = () => {
     state.lastActive = Date.now();
-    localStorage.setItem(STORE_KEY, JSON.stringify(state));
+    // An upload button's token is a credential: it lives in this page only, never on disk
+    // (after a reload the button is gone; the status answer says what was received).
+    const kept = JSON.stringify(state, (key, value) => (key === "upload" ? undefined : value));
+    localStorage.setItem(STORE_KEY, kept);
   };
 
   function bubble(message) {
@@ -73,7 +76,7 @@
 
   // The photo upload the bot asked for: a button opening the phone's camera or gallery;
   // the files go to this page's /upload with the link's token, and the page answers in JSON.
-  function uploadControl(token) {
+  function uploadControl(uploadToken) {
     const row = document.createElement("div");
     row.className = "chat-buttons chat-upload";
     const picker = document.createElement("input");
@@ -86,29 +89,28 @@
     b.textContent = "上传照片";
     b.addEventListener("click", () => picker.click());
     picker.addEventListener("change", () => {
-      if (picker.files.length) uploadPhotos(token, picker.files, b);
+      if (picker.files.length) uploadPhotos(uploadToken, picker.files, b);
       picker.value = "";
     });
     row.append(b, picker);
     return row;
   }
 
-  async function uploadPhotos(token, files, button) {
+  async function uploadPhotos(uploadToken, files, button) {
     const form = new FormData();
     for (const file of files) form.append("photo", file, file.name);
     button.disabled = true;
     typing.hidden = false;
     try {
-      const reply = await fetch("/upload?t=" + encodeURIComponent(token), {
+      const reply = await fetch("/upload?t=" + encodeURIComponent(uploadToken), {
         method: "POST",
         headers: { Accept: "application/json" },
         body: form,
       });
       const answer = await reply.json().catch(() => ({}));
       const refused = (answer.files || []).filter((f) => !f.kept).map((f) => f.reason);
-      const text = [answer.message || "照片没有上传成功，请稍后再试。", ...new Set(refused)]
-        .filter((line, i, all) => all.indexOf(line) === i)
-        .join("\n");
+      const lines = new Set([answer.message || "照片没有上传成功，请稍后再试。", ...refused]);
+      const text = [...lines].join("\n");
       add({ from: "bot", text, buttons: [] });
     } catch (_) {
       add({ from: "bot", text: "照片没有上传成功，网络恢复后请再传一次。", buttons: [] });
