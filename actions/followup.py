@@ -19,6 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import photos
 from actions.guard import GuardedAction
 from actions.identity import OrderOwnershipValidation, is_verified
 from actions.job_slots import form_slots, reset
@@ -148,6 +149,23 @@ def say_status(dispatcher: CollectingDispatcher, order_no: str, views: list[Requ
     dispatcher.utter_message(response="utter_status_intro", order_id=order_no, count=len(views))
     for view in views:
         dispatcher.utter_message(response=f"utter_status_{view.stage}", **view_values(view))
+
+
+async def _photos_under_review(
+    dispatcher: CollectingDispatcher, tracker: Tracker, views: list[RequestView]
+) -> None:
+    """For an application under review that wants photos: how many arrived, or the way to
+    send them again (the widget's button does not survive a reload, a link may be lost)."""
+    for view in views:
+        count = view.values.get("photos")
+        if not isinstance(count, int):
+            continue
+        if count:
+            dispatcher.utter_message(
+                response="utter_status_photos_received", request_id=view.public_id, count=count
+            )
+        else:
+            await photos.ask_for_photos(dispatcher, tracker, view.public_id)
 
 
 def _button(number: int, view: RequestView) -> dict[str, str]:
@@ -381,6 +399,7 @@ class ActionApplyFollowup(GuardedAction):
         if change == "status":
             views = await asyncio.to_thread(request_status, order_no, tracker.sender_id)
             say_status(dispatcher, order_no, views)
+            await _photos_under_review(dispatcher, tracker, views)
             subject = [SlotSet("rating_subject", views[0].public_id)] if views else []
             return [
                 *cleared,

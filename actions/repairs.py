@@ -12,11 +12,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import damage
+from actions import damage, one_open
 from actions.answers import yes_no_answer
 from actions.guard import GuardedAction
 from actions.identity import LOCKED, OrderOwnershipValidation, chosen_item, is_verified
 from actions.job_slots import form_slots, reset
+from actions.one_open import OneOpenPerItem
 from actions.presentation import decision_values, readable, visit_window
 from bot.clock import shop_now
 from bot.config import get_settings
@@ -42,13 +43,15 @@ def _local(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=get_settings().tz)
 
 
-class ValidateRepairForm(damage.DamageQuestion, OrderOwnershipValidation):
+class ValidateRepairForm(OneOpenPerItem, damage.DamageQuestion, OrderOwnershipValidation):
     """Ownership, then the repair's own slots; a visit only where the policy offers one.
 
     What the validator decides is kept in slots the customer cannot fill (`repair_covered`,
     `repair_visit_start`, `repair_visit_end`); the slots the customer answers hold only
     their answers.
     """
+
+    job = "repair"
 
     def name(self) -> str:
         return "validate_repair_form"
@@ -234,6 +237,8 @@ class ActionBookRepair(GuardedAction):
         cleared = reset(form_slots(domain, "repair_form"), keep=("order_id",))
         not_done = [*cleared, SlotSet("job_done", False)]
         mode = tracker.get_slot("repair_mode")
+        if tracker.get_slot(one_open.SLOT):  # the open booking was shown: nothing to book
+            return [*not_done, SlotSet(one_open.SLOT, None)]
         if not is_verified(tracker):
             if tracker.get_slot("phone") != LOCKED:  # the lock message was already said
                 dispatcher.utter_message(response="utter_order_not_verified")

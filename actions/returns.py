@@ -10,11 +10,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import damage, photos
+from actions import damage, one_open, photos
 from actions.answers import yes_no_answer
 from actions.guard import GuardedAction
 from actions.identity import LOCKED, OrderOwnershipValidation, chosen_item, is_verified
 from actions.job_slots import form_slots, reset
+from actions.one_open import OneOpenPerItem
 from actions.presentation import PARTY_NAMES, decision_values, readable
 from bot.nlp.normalise import normalise
 from bot.policy import Decision, ReturnReason, Verdict
@@ -32,10 +33,11 @@ CREATED = {
 LOOPS = {"return_form": "return", "exchange_form": "exchange"}
 
 
-class ReturnValidation(damage.DamageQuestion, OrderOwnershipValidation, ABC):
+class ReturnValidation(OneOpenPerItem, damage.DamageQuestion, OrderOwnershipValidation, ABC):
     """The shared validation of return_form and exchange_form."""
 
     kind = "return"
+    job = "return"  # an exchange is refused beside an open return of the item, and back
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -115,6 +117,8 @@ class ReturnValidation(damage.DamageQuestion, OrderOwnershipValidation, ABC):
         tracker.add_slots(events)
         if not reported or tracker.get_slot("return_reason") or not is_verified(tracker):
             return events
+        if tracker.get_slot(one_open.SLOT):  # nothing more: the open application was shown
+            return events
         if not tracker.get_slot("order_item"):
             lines = await asyncio.to_thread(
                 order_lines, tracker.get_slot("order_id"), tracker.sender_id
@@ -181,6 +185,8 @@ class ActionSubmitReturn(GuardedAction):
         cleared = reset(list(slots), keep=("order_id",))
         not_done = [*cleared, SlotSet("job_done", False)]
         confirm = tracker.get_slot("return_confirm")
+        if tracker.get_slot(one_open.SLOT):  # the open one was shown: nothing to open
+            return [*not_done, SlotSet(one_open.SLOT, None)]
         if not is_verified(tracker):
             if tracker.get_slot("phone") != LOCKED:  # the lock message was already said
                 dispatcher.utter_message(response="utter_order_not_verified")

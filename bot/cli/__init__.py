@@ -60,7 +60,8 @@ def _tick(_args: argparse.Namespace) -> int:
         return 1
     print(
         f"escalated {report.escalated}, compensated {report.compensated}, "
-        f"flagged {report.flagged}, notices queued {report.notices}"
+        f"flagged {report.flagged}, notices queued {report.notices}, "
+        f"photos deleted {report.photos_deleted}"
     )
     return 0
 

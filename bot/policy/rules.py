@@ -58,6 +58,10 @@ class PolicyRules:
     parcel_check_hours: int = 24  # a logistics ticket is answered within this many hours
     carrier_claim_days: int = 30  # a loss is claimed from the carrier within this many days
 
+    # Evidence: photos of an application that has ended are deleted this many days after they
+    # were sent (long enough for a dispute's 15 working days; not kept for ever)
+    photo_retention_days: int = 180
+
     # Complaints (section 5)
     complaint_reply_hours: int = 24
     complaint_solution_hours: int = 48

@@ -8,6 +8,8 @@ from enum import Enum
 
 from bot.services.verification import require_proof
 from bot.store import MalformedOrderNumber, OrderNotFound, open_repository
+from bot.store.models import AfterSalesRequest, RepairBooking
+from bot.store.repository import ACTIVE_BOOKING_STATUSES, OPEN_REQUEST_STATUSES
 
 
 class OrderCheck(str, Enum):
@@ -66,3 +68,17 @@ def recent_orders(customer_id: str, limit: int = 5) -> list[OrderSummary]:
             OrderSummary(order.order_no, order.items[0].product_name, repo.paid_on(order))
             for order in repo.orders_of_customer(customer_id, limit)
         ]
+
+
+def open_application_for(
+    order_no: str, conversation_id: str, item_id: int | None, job: str
+) -> str | None:
+    """The id of what is already open for the item (proof required): a return, exchange or
+    refund-only application for job `return`, an active repair booking for job `repair`."""
+    with open_repository() as repo:
+        order = repo.find_order(order_no)
+        require_proof(repo, order, conversation_id)
+        item = repo.item_of(order, item_id)
+        if job == "repair":
+            return repo.open_for_item(RepairBooking, item, ACTIVE_BOOKING_STATUSES)
+        return repo.open_for_item(AfterSalesRequest, item, OPEN_REQUEST_STATUSES)

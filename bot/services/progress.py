@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.clock import shop_now
-from bot.policy import OPEN_COMPLAINT_STATUSES
+from bot.policy import OPEN_COMPLAINT_STATUSES, ReturnReason
 from bot.services.verification import require_proof
 from bot.store import AfterSalesRepository, InvalidRequest, open_repository
 from bot.store.models import AfterSalesRequest, Complaint, Order, ParcelTicket, RepairBooking
@@ -78,6 +78,9 @@ def _request_view(repo: AfterSalesRepository, request: AfterSalesRequest) -> Req
                 stage = "request_refund_paying"
     else:  # rejected / cancelled
         stage = f"request_{status}"
+    wants_photos = kind != "refund_only" and ReturnReason(request.reason).merchant_fault
+    if status in ("submitted", "approved") and wants_photos:
+        values["photos"] = len(repo.photos_of(request.public_id))  # evidence the review uses
     return RequestView(
         kind=kind,
         public_id=request.public_id,

@@ -35,6 +35,7 @@ class TickReport:
     compensated: int = 0
     flagged: int = 0
     notices: int = 0
+    photos_deleted: int = 0
 
 
 def run_tick(now: dt.datetime | None = None) -> TickReport:
@@ -46,9 +47,21 @@ def run_tick(now: dt.datetime | None = None) -> TickReport:
         report.compensated = _compensate_late_repairs(repo, now)
         report.flagged = _flag_complaints_due(repo, now)
         report.notices = _queue_notices(repo, now)
+        report.photos_deleted = _purge_photos(repo, now)
     if any(vars(report).values()):
         logger.info("tick: %s", report)
     return report
+
+
+def _purge_photos(repo: AfterSalesRepository, now: dt.datetime) -> int:
+    """Photos of ended applications past the retention period go; each application's trail
+    says how many and when."""
+    cutoff = now - dt.timedelta(days=configured_rules().photo_retention_days)
+    purged = repo.purge_photos(cutoff)
+    for subject, count in purged.items():
+        repo.record_event(subject, "photos_deleted", actor="system", now=now,
+                          detail={"photos": count})  # fmt: skip
+    return sum(purged.values())
 
 
 def _escalate_overdue_reviews(repo: AfterSalesRepository, now: dt.datetime) -> int:

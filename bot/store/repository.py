@@ -245,11 +245,19 @@ class AfterSalesRepository:
         statuses: tuple[str, ...],
     ) -> None:  # fmt: skip
         """Raise DuplicateRequest if the item already has a `model` row in one of `statuses`."""
+        found = self.open_for_item(model, item, statuses)
+        if found is not None:
+            raise DuplicateRequest(found)
+
+    def open_for_item(
+        self, model: type[AfterSalesRequest] | type[RepairBooking], item: OrderItem,
+        statuses: tuple[str, ...],
+    ) -> str | None:  # fmt: skip
+        """The public id of the item's `model` row in one of `statuses`, if there is one."""
         found = self.session.execute(
             select(model.public_id).where(model.item_id == item.id, model.status.in_(statuses))
         ).first()
-        if found is not None:
-            raise DuplicateRequest(found.public_id)
+        return None if found is None else str(found.public_id)
 
     def open_request(
         self,
@@ -431,6 +439,28 @@ class AfterSalesRepository:
                 .order_by(Photo.id)
             ).scalars()
         )
+
+    def purge_photos(self, sent_before: dt.datetime) -> dict[str, int]:
+        """Delete the photos sent before `sent_before` of applications that have ended; how
+        many went, per application. An open application keeps its photos however old."""
+        ended = select(AfterSalesRequest.public_id).where(
+            AfterSalesRequest.status.not_in(OPEN_REQUEST_STATUSES)
+        )
+        rows = self.session.execute(
+            select(Photo.id, Photo.subject).where(
+                Photo.created_at < sent_before, Photo.subject.in_(ended)
+            )
+        ).all()
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row.subject] = counts.get(row.subject, 0) + 1
+        if rows:
+            self.session.execute(
+                delete(Photo)
+                .where(Photo.id.in_([row.id for row in rows]))
+                .execution_options(synchronize_session=False)
+            )
+        return counts
 
     def photo(self, photo_id: int) -> Photo | None:
         """One photo with its bytes, or None."""

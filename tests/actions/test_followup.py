@@ -4,6 +4,7 @@ recorded as events, the operator's steps, and the scheduled job."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -294,3 +295,27 @@ def test_a_complaint_a_stranger_filed_on_an_order_is_not_in_its_owners_status() 
     listed = {v.public_id for v in request_status(DRESS, ME)}
     assert own.public_id in listed and stranger.public_id not in listed
     assert stages(COOKER)["complaint"] == "complaint_open"  # the demo's, made by the team
+
+
+async def test_an_application_under_review_asks_for_its_photos_until_they_arrive(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The zip of the jacket broke (a quality exchange): no photo yet, so the status gives
+    the upload link again; once one arrived, it says so instead."""
+    from bot.config import get_settings
+    from bot.photos import upload_token
+    from bot.services.photos import add_photo
+    from tests.photo_samples import phone_jpeg
+
+    secret = "upload-link-secret-" + "f" * 20
+    monkeypatch.setenv("UPLOAD_LINK_SECRET", secret)
+    get_settings.cache_clear()
+    prove(JACKET, ME)
+    slots = {"order_id": JACKET, "verified_order": JACKET, "followup_change": "status"}
+    _, said = await run(ActionApplyFollowup(), form_tracker(slots))
+    [link_line] = [line for line in said if "/upload?t=" in line]
+    subject = re.search(r"EX\d{8}-\d{4}", said[1]).group()
+    add_photo(upload_token(subject, secret), phone_jpeg(), secret)
+    _, said = await run(ActionApplyFollowup(), form_tracker(slots))
+    assert not any("/upload?t=" in line for line in said)
+    assert any(f"{subject} 已收到您的照片 1 张" in line for line in said)

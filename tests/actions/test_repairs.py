@@ -339,3 +339,14 @@ async def test_an_accident_admitted_once_is_not_undone_by_trying_again() -> None
     assert [m["response"] for m in messages][:2] == [
         "utter_damage_told_before", "utter_policy_repair_human_damage",
     ]  # fmt: skip
+
+
+async def test_an_item_with_a_booked_visit_is_shown_it_instead_of_a_second_booking() -> None:
+    """赵敏's air conditioner already has a technician booked."""
+    prove("202410200034", "conv-p")
+    dispatcher = CollectingDispatcher()
+    proved = tracker(order_id="202410200034", verified_order="202410200034", requested_slot="phone")
+    events = await ValidateRepairForm().get_validation_events(dispatcher, proved, DOMAIN)
+    said = [m["response"] for m in dispatcher.messages]
+    assert said[0] == "utter_repair_already_open" and said[1].startswith("utter_status_")
+    assert any(e.get("name") == "already_open" and e["value"].startswith("RP") for e in events)

@@ -375,3 +375,28 @@ async def test_without_links_the_customer_is_asked_to_keep_the_photos(
     monkeypatch.delenv("UPLOAD_LINK_SECRET", raising=False)
     messages = await submit_on("rest", "quality")
     assert messages[-1]["response"] == "utter_photo_keep_for_review"
+
+
+async def test_an_item_with_an_open_application_is_shown_it_as_soon_as_it_is_proved() -> None:
+    """赵敏's return of 202411210031 is under review: a second 我要退货 shows it at once."""
+    prove("202411210031", "conv-r")
+    dispatcher = CollectingDispatcher()
+    proved = form_tracker(
+        "exchange_form", order_id="202411210031", verified_order="202411210031",
+        requested_slot="phone",
+    )  # fmt: skip
+    validator = ValidateExchangeForm()
+    events = await validator.get_validation_events(dispatcher, proved, DOMAIN)
+    said = [m["response"] for m in dispatcher.messages]
+    assert said[0] == "utter_return_already_open" and said[1].startswith("utter_status_")
+    found = next(e["value"] for e in events if e.get("name") == "already_open")
+    assert found.startswith("RT")
+    proved.add_slots(events)
+    asked = await validator.required_slots(
+        ["order_id", "phone", "return_reason", "return_confirm"], dispatcher, proved, DOMAIN
+    )
+    assert asked == []
+    submitted = CollectingDispatcher()
+    ended = await ActionSubmitReturn().run(submitted, proved, DOMAIN)
+    assert submitted.messages == [] and {"event": "slot", "name": "job_done", "value": False,
+        "timestamp": None} in ended  # fmt: skip

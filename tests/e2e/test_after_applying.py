@@ -43,10 +43,10 @@ def test_a_second_return_is_refused_then_the_first_withdrawn(bot_server: BotServ
     me = "e2e-after-withdraw"
     bot_server.say(me, "连衣裙我要退货")
     bot_server.say(me, "202411210031")
-    bot_server.say(me, PHONE_LAST4)
-    bot_server.say(me, "不想要了")
-    refused = texts(bot_server.say(me, "确认"))
+    # refused as soon as the order is proved: no reason or confirmation asked for nothing
+    refused = texts(bot_server.say(me, PHONE_LAST4))
     assert "无需重复提交" in refused and "审核" in refused  # and where the first one stands
+    assert "原因" not in refused
     assert "确认要撤销" in texts(bot_server.say(me, "算了 我不想退了 申请撤了吧"))
     assert "已为您撤销" in texts(bot_server.say(me, "确认撤销"))
     statuses = bot_server.rows(

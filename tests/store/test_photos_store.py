@@ -105,3 +105,22 @@ def test_a_closed_full_or_repeated_upload_costs_no_decoding(
     assert refusal(upload_token(application("completed"), SECRET), phone_jpeg(9, 9)) is (
         Refusal.CLOSED
     )
+
+
+def test_photos_of_an_ended_application_are_deleted_after_the_retention_period(
+    seeded: str,
+) -> None:
+    from bot.clock import shop_now
+    from bot.services.ticks import run_tick
+
+    ended, still_open = application("submitted"), application("approved")
+    for subject in (ended, still_open):
+        add_photo(upload_token(subject, SECRET), phone_jpeg(), SECRET)
+    with open_repository() as repo:
+        repo.find_request(ended).status = "completed"
+    assert run_tick(shop_now() + dt.timedelta(days=30)).photos_deleted == 0  # not yet
+    later = shop_now() + dt.timedelta(days=181)
+    assert run_tick(later).photos_deleted == 1 and run_tick(later).photos_deleted == 0
+    assert photos_of(ended) == [] and len(photos_of(still_open)) == 1
+    with open_repository() as repo:
+        assert "photos_deleted" in [e.event for e in repo.events_of(ended)]
