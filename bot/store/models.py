@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -244,6 +246,14 @@ class ParcelTicket(Base):
     """A logistics check: a parcel stalled on its way, or signed for but not received."""
 
     __tablename__ = "parcel_tickets"
+    # One open check per order, kept by the database too: two conversations about the same
+    # parcel at once cannot both open one.
+    __table_args__ = (
+        Index(
+            "uq_parcel_tickets_open_order", "order_id", unique=True,
+            sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'"),
+        ),
+    )  # fmt: skip
 
     id = Column(Integer, primary_key=True)
     public_id = Column(String(24), nullable=False, unique=True)

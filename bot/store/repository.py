@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
 from bot.identifiers import normalise_last4, normalise_order_no, normalise_phone
@@ -576,8 +577,12 @@ class AfterSalesRepository:
             conversation_id=conversation_id,
             created_at=now,
         )
-        self.session.add(ticket)
-        self.session.flush()
+        try:
+            with self.session.begin_nested():  # the index refuses a second open check
+                self.session.add(ticket)
+        except IntegrityError:
+            raced = self.open_parcel_check_of(order)
+            raise DuplicateRequest(raced.public_id if raced else "") from None
         self.record_event(
             ticket.public_id, "opened", actor="customer", now=now,
             conversation_id=conversation_id, detail={"problem": problem.value, "remedy": remedy},

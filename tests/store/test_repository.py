@@ -355,3 +355,32 @@ def test_a_delivery_is_recorded_once_per_channel_and_forgotten_later(
     assert repo.record_delivery(
         "feishu", "a" * 64, now=later, forget_before=later - dt.timedelta(days=2)
     )
+
+
+def test_the_database_keeps_one_open_logistics_check_per_order(
+    engine: Engine, now: dt.datetime
+) -> None:
+    """Even two conversations that both passed the code's check cannot open two."""
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.store.models import ParcelTicket
+
+    def ticket(order_id: int, number: int, status: str) -> ParcelTicket:
+        return ParcelTicket(
+            public_id=f"LG20261123-{number:04d}", order_id=order_id, problem="stalled",
+            remedy="wait", status=status, check_due=now, claim_deadline=now.date(),
+        )  # fmt: skip
+
+    with unit_of_work(engine) as session:
+        repo = AfterSalesRepository(session, SHANGHAI, RETURN_ADDRESS)
+        order = Order(order_no="202411150099", customer=Customer(name="陈静", phone="13500135000"),
+                      buyer_phone="13500135000", amount=Decimal("99.00"),
+                      shipping_fee=Decimal("0"), payment_route="wechat", status="shipped",
+                      shipping_address="上海", warranty_months=0, paid_at=now,
+                      shipped_at=now)  # fmt: skip
+        repo.session.add(order)
+        repo.session.flush()
+        order_id = order.id
+        session.add_all([ticket(order_id, 1, "found"), ticket(order_id, 2, "open")])
+    with pytest.raises(IntegrityError), unit_of_work(engine) as session:
+        session.add(ticket(order_id, 3, "open"))
