@@ -8,13 +8,16 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.web.server import WebOptions, create_app
+from bot.web.server import SERVER_OPTIONS, WebOptions, create_app
 
 NOBODY_LISTENS = "http://127.0.0.1:9"  # the discard port: connections are refused
 
 
 async def client_for(options: WebOptions) -> TestClient:
-    client = TestClient(TestServer(create_app(options)))
+    """The page's app on a test server run as `main` runs it (no inflating, path-only log)."""
+    server = TestServer(create_app(options))
+    await server.start_server(**SERVER_OPTIONS)  # TestServer() itself drops these
+    client = TestClient(server)
     await client.start_server()
     return client
 
@@ -83,3 +86,21 @@ async def test_the_demo_signs_only_its_own_customers_for_this_machine() -> None:
         assert rebound.status == 404
     finally:
         await client.close()
+
+
+def test_a_request_aiohttp_could_not_parse_is_logged_without_its_bytes() -> None:
+    import logging
+    import sys
+
+    from bot.web.server import ShortProtocolErrors
+
+    try:
+        raise ValueError("Invalid method encountered: b'\\xff\\xd8\\xff\\xe0 JFIF 13800138000'")
+    except ValueError:
+        record = logging.LogRecord(
+            "aiohttp.server", logging.ERROR, __file__, 1, "Error handling request", None,
+            sys.exc_info(),
+        )  # fmt: skip
+    assert ShortProtocolErrors().filter(record)
+    assert record.getMessage() == "error handling a request (ValueError)"
+    assert record.exc_info is None

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from PIL import Image
 from sqlalchemy import select
 
@@ -26,8 +26,9 @@ from bot.store.migrate import upgrade
 from bot.store.models import AfterSalesRequest, RequestEvent
 from bot.store.repository import MAX_PHOTOS
 from bot.store.seed import seed
-from bot.web.server import WebOptions, create_app
+from bot.web.server import WebOptions
 from tests.photo_samples import encoded, noisy_jpeg, phone_jpeg
+from tests.test_web_server import client_for
 
 SECRET = "upload-link-secret-" + "u" * 20
 OPERATOR = "operator-token-" + "o" * 30
@@ -62,8 +63,7 @@ async def client(demo_store: str) -> AsyncIterator[TestClient]:
         "http://127.0.0.1:9", demo=False, token_secret=None, upload_secret=SECRET,
         operator_token=OPERATOR,
     )  # fmt: skip
-    client = TestClient(TestServer(create_app(options)))
-    await client.start_server()
+    client = await client_for(options)
     yield client
     await client.close()
 
@@ -209,8 +209,7 @@ async def test_without_an_operator_token_the_routes_do_not_exist(demo_store: str
     for token in (None, "short"):
         options = WebOptions("http://127.0.0.1:9", demo=False, token_secret=None,
                              upload_secret=SECRET, operator_token=token)  # fmt: skip
-        client = TestClient(TestServer(create_app(options)))
-        await client.start_server()
+        client = await client_for(options)
         try:
             refused = await client.get("/operator/photos/1", headers=operator(token or ""))
             assert refused.status == 404
@@ -220,8 +219,7 @@ async def test_without_an_operator_token_the_routes_do_not_exist(demo_store: str
 
 async def test_without_a_link_secret_no_link_works(demo_store: str) -> None:
     options = WebOptions("http://127.0.0.1:9", demo=False, token_secret=None)
-    client = TestClient(TestServer(create_app(options)))
-    await client.start_server()
+    client = await client_for(options)
     try:
         token = upload_token(application("submitted"), SECRET)
         assert (await upload(client, token, phone_jpeg())).status == 403
@@ -283,3 +281,69 @@ async def test_a_part_header_that_breaks_the_parser_is_a_400_not_a_500(
     )  # fmt: skip
     assert sent.status == 400
     assert (await client.get(f"/upload?t={token}")).status == 200  # the server carries on
+
+
+async def test_a_compressed_body_is_never_inflated_whatever_the_headers_say(
+    client: TestClient,
+) -> None:
+    """aiohttp inflates the last Content-Encoding as data arrives: 50 KB of gzip is 50 MB."""
+    import gzip
+
+    subject = application("submitted")
+    token = upload_token(subject, SECRET)
+    bomb = gzip.compress(
+        b"--x\r\nContent-Disposition: form-data; name=note\r\n\r\n" + b"0" * 50_000_000
+        + b"\r\n--x--\r\n"
+    )  # fmt: skip
+    assert len(bomb) < 100_000
+    for encodings in (["gzip"], ["identity", "gzip"]):
+        headers = [("Content-Type", "multipart/form-data; boundary=x")]
+        headers += [("Content-Encoding", e) for e in encodings]
+        sent = await client.post(f"/upload?t={token}", data=bomb, headers=headers)
+        assert sent.status == 415
+    with open_repository() as repo:
+        assert repo.photos_of(subject) == []
+
+
+async def test_a_form_nested_in_the_form_is_refused(client: TestClient) -> None:
+    token = upload_token(application("submitted"), SECRET)
+    inner = b"".join(
+        b"--in\r\nContent-Disposition: form-data; name=p\r\n\r\nx\r\n" for _ in range(500)
+    )
+    body = (
+        b"--x\r\nContent-Disposition: form-data; name=photo\r\n"
+        b"Content-Type: multipart/mixed; boundary=in\r\n\r\n" + inner + b"--in--\r\n--x--\r\n"
+    )  # fmt: skip
+    sent = await client.post(
+        f"/upload?t={token}", data=body,
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )  # fmt: skip
+    assert sent.status == 400
+
+
+async def test_files_refused_again_and_again_stop_the_link_for_an_hour(
+    client: TestClient,
+) -> None:
+    from bot.services.photos import MAX_REFUSALS
+
+    subject = application("submitted")
+    token = upload_token(subject, SECRET)
+    broken = [phone_jpeg(100 + i, 60)[:400] for i in range(MAX_REFUSALS)]
+    for start in range(0, MAX_REFUSALS, 5):
+        sent = await upload(client, token, *broken[start : start + 5])
+        assert sent.status == 422
+    again = await upload(client, token, broken[0])  # the same file: refused, not decoded again
+    assert again.status == 422
+    stopped = await upload(client, token, phone_jpeg())  # even a good one, for now
+    assert stopped.status == 429 and "一小时后" in (await stopped.json())["message"]
+
+
+async def test_the_access_log_keeps_no_query_string(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = upload_token(application("submitted"), SECRET)
+    escaped = token.replace(".", "%2E")  # a token the log redaction would not recognise
+    with caplog.at_level("INFO", logger="aiohttp.access"):
+        assert (await client.get(f"/upload?t={escaped}")).status == 200
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "aiohttp.access")
+    assert '"GET /upload"' in logged and token.split(".")[1] not in logged

@@ -18,8 +18,10 @@ from enum import Enum
 from PIL import Image
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # a 50-megapixel phone's JPEG stays under this
-MAX_PIXELS = 64_000_000  # 8160 × 6144, the largest phone sensors, fits
-MAX_JPEG_SCANS = 64  # a progressive JPEG has about ten; each one is a pass over the image
+MAX_PIXELS = 64_000_000  # a JPEG: 8160 × 6144, the largest phone sensors, fits
+# PNG and WebP are decoded whole (no reduced-scale decoding): screenshots, not camera photos.
+MAX_PIXELS_LOSSLESS = 25_000_000
+MAX_JPEG_SCANS = 16  # a progressive JPEG has about ten; each one is a pass over the image
 KEPT_LONG_SIDE = 2560  # enough to see a scratch or a label; a tenth of the bytes of a raw photo
 JPEG_QUALITY = 85
 ORIENTATION_TAG = 0x0112
@@ -40,11 +42,12 @@ UPRIGHT = {
 class Refusal(Enum):
     """Why a file was not kept; each is a sentence the customer sees."""
 
-    TOO_BIG = "照片太大了（单张不超过 10 MB、6400 万像素），请压缩后再传。"
+    TOO_BIG = "照片太大了，请压缩后再传（单张不超过 10 MB）。"
     NOT_A_PHOTO = "只能上传 JPG、PNG 或 WebP 格式的照片。"
     UNREADABLE = "这张照片打不开，可能已损坏，请换一张。"
     TOO_MANY = "这个申请的照片已经够多了，不需要再传。"
     TOO_MANY_FILES = "一次最多选 6 张照片，请分几次上传。"
+    TOO_MANY_TRIES = "没能收下的照片太多了，请一小时后再试，或直接联系人工客服。"
     CLOSED = "这个申请已经结束，不能再补充照片了。"
     LINK = "上传链接无效或已过期，请回到对话里重新获取。"
 
@@ -113,7 +116,7 @@ def _decoded_small(data: bytes, expected: str) -> Image.Image:
     """Decoded, scaled down, turned upright and flattened to RGB, with no metadata left."""
     with Image.open(io.BytesIO(data), formats=[expected]) as image:
         width, height = image.size  # from the header: nothing decoded yet
-        if width * height > MAX_PIXELS:
+        if width * height > (MAX_PIXELS if expected == "JPEG" else MAX_PIXELS_LOSSLESS):
             raise PhotoRefused(Refusal.TOO_BIG)
         orientation = _orientation(image)
         if expected == "JPEG":  # decode at a reduced DCT scale when the photo is large

@@ -7,6 +7,7 @@ application, after the order was proved, and it names that application alone.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,11 +23,14 @@ from bot.photos import (
     upload_link,
     upload_token,
 )
-from bot.photos.cleaning import fingerprint
+from bot.photos.cleaning import CleanPhoto, fingerprint
 from bot.store import InvalidRequest, RequestClosed, TooManyPhotos, open_repository
 from bot.store.repository import MAX_PHOTOS, OPEN_REQUEST_STATUSES
 
 logger = logging.getLogger(__name__)
+
+MAX_REFUSALS = 10  # different files refused for one application within REFUSALS_WINDOW
+REFUSALS_WINDOW = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -92,23 +96,46 @@ def upload_state(token: object, secret: str | None) -> UploadState:
 
 
 def add_photo(token: object, data: bytes, secret: str | None) -> PhotoReceipt:
-    """Keep one uploaded file for the application its link names, or PhotoRefused. The
-    application's state is checked before the file is decoded: a closed, full or repeated
-    upload costs no decoding."""
+    """Keep one uploaded file for the application its link names, or PhotoRefused.
+
+    What the store knows is asked before the file is decoded: a closed or full application,
+    a file already kept or already refused, and a link that had too many files refused in the
+    last hour (decoding is the expensive part: someone holding a link must not be able to
+    make the server decode junk for ever) cost no decoding.
+    """
     subject = _subject(token, secret)
     sha256 = fingerprint(data)
+    now = utc_now()
     with _refusals():
         with open_repository() as repo:
             count, known = repo.photo_room(subject, sha256)
+            refused = {} if known else repo.refused_photos(subject, now - REFUSALS_WINDOW)
         if known:
             return PhotoReceipt(subject, count, False, MAX_PHOTOS - count)
-        photo = clean_photo(data)
+        if sha256 in refused:
+            raise PhotoRefused(Refusal[refused[sha256]])
+        if len(refused) >= MAX_REFUSALS:
+            raise PhotoRefused(Refusal.TOO_MANY_TRIES)
+        photo = _cleaned(subject, data, sha256, now)
         with open_repository() as repo:
             count, new = repo.add_photo(
                 subject, data=photo.data, width=photo.width, height=photo.height,
-                sha256=photo.sha256, content_type=photo.content_type, now=utc_now(),
+                sha256=photo.sha256, content_type=photo.content_type, now=now,
             )  # fmt: skip
     return PhotoReceipt(subject, count, new, MAX_PHOTOS - count)
+
+
+def _cleaned(subject: str, data: bytes, sha256: str, now: dt.datetime) -> CleanPhoto:
+    """The cleaned photo; a refused file is remembered on the application's trail."""
+    try:
+        return clean_photo(data)
+    except PhotoRefused as refused:
+        with open_repository() as repo:
+            repo.record_event(
+                subject, "photo_refused", actor="customer", now=now,
+                detail={"sha256": sha256, "reason": refused.refusal.name},
+            )  # fmt: skip
+        raise
 
 
 @contextmanager

@@ -430,6 +430,20 @@ class AfterSalesRepository:
             raise TooManyPhotos(subject)
         return len(kept), False
 
+    def refused_photos(self, subject: str, since: dt.datetime) -> dict[str, str]:
+        """The files refused for `subject` since `since`: fingerprint → the reason's name.
+        A file refused once is refused again without being decoded, and a link that keeps
+        sending files that are refused is stopped (see bot.services.photos)."""
+        details = self.session.execute(
+            select(RequestEvent.detail).where(
+                RequestEvent.subject == subject,
+                RequestEvent.event == "photo_refused",
+                RequestEvent.created_at >= since,
+            )
+        ).scalars()
+        refused = (json.loads(detail) for detail in details if detail)
+        return {str(d.get("sha256")): str(d.get("reason")) for d in refused}
+
     def photos_of(self, subject: str) -> list[Photo]:
         """A request's photos, oldest first, without their bytes (loaded only if read)."""
         return list(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -26,6 +27,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_runner import GracefulExit
 
 from bot.customer_tokens import issue_token
 from bot.identifiers import WIDGET_KEY_HEADER, WIDGET_SENDER
@@ -219,6 +222,51 @@ def create_app(options: WebOptions) -> web.Application:
     return app
 
 
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """One line per request with its path only: no query string (an upload link's token is
+    there, percent-encoded or not), no Referer, no User-Agent."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        """remote "METHOD /path" status seconds."""
+        self.logger.info(
+            '%s "%s %s" %s %.3fs', request.remote, request.method, request.path,
+            response.status, time,
+        )  # fmt: skip
+
+
+class ShortProtocolErrors(logging.Filter):
+    """aiohttp logs a request it could not parse with the raw bytes it choked on (part of a
+    customer's photo, half a megabyte of it): the record keeps the error's name only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Always kept, its traceback replaced by the exception's name."""
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = "%s (%s)"
+            record.args = ("error handling a request", type(record.exc_info[1]).__name__)
+            record.exc_info = record.exc_text = None
+        return True
+
+
+# How the page's server runs (main and the tests alike). Request bodies are taken as sent:
+# aiohttp would inflate a gzip body as it arrives, without a limit and in the one event loop,
+# so 1 MB of gzip froze every route for seconds. Nothing here accepts a compressed body.
+SERVER_OPTIONS: dict[str, Any] = {
+    "auto_decompress": False,
+    "access_log_class": PathOnlyAccessLogger,
+}
+
+
+async def _serve(app: web.Application, host: str, port: int) -> None:
+    runner = web.AppRunner(app, handle_signals=True, **SERVER_OPTIONS)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        logger.info("the shop page is on http://%s:%d/", host, port)
+        await asyncio.Event().wait()  # until Ctrl-C or SIGTERM
+    finally:
+        await runner.cleanup()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve the page until stopped."""
     parser = argparse.ArgumentParser(prog="python -m bot.web")
@@ -240,5 +288,7 @@ def main(argv: list[str] | None = None) -> int:
             "OPERATOR_TOKEN is shorter than %d bytes: the /operator routes stay off",
             operator.MIN_TOKEN_BYTES,
         )
-    web.run_app(create_app(options), host=args.host, port=args.port, print=None)
+    logging.getLogger("aiohttp.server").addFilter(ShortProtocolErrors())
+    with contextlib.suppress(GracefulExit, KeyboardInterrupt):  # the way to stop it
+        asyncio.run(_serve(create_app(options), args.host, args.port))
     return 0

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import quote
 
 from aiohttp import BodyPartReader, web
@@ -28,12 +29,17 @@ MAX_PARTS = MAX_PHOTOS + 2  # the photos, and room for a field or two a browser 
 MAX_BODY_BYTES = MAX_PHOTOS * MAX_UPLOAD_BYTES + 64 * 1024  # six photos and the form around
 DRAIN_BYTES = 16 * 1024 * 1024  # a refused body this small is read to its end (see _close)
 CHUNK = 64 * 1024
+FIELD_BYTES = 1024  # a form field that is not a file: the browser's, never large
+IDLE_SECONDS = 30  # a sender that stops sending for this long is cut off
+BODY_SECONDS = 300  # and one that trickles: six phone photos over a slow mobile link
+DRAIN_SECONDS = 10
 STATUS = {
     Refusal.TOO_BIG: 413,
     Refusal.NOT_A_PHOTO: 415,
     Refusal.UNREADABLE: 422,
     Refusal.TOO_MANY: 409,
     Refusal.TOO_MANY_FILES: 413,
+    Refusal.TOO_MANY_TRIES: 429,
     Refusal.CLOSED: 409,
     Refusal.LINK: 403,
 }
@@ -44,6 +50,7 @@ NO_LENGTH = "上传没有成功，请换个浏览器再试一次。"
 BUSY = "上一批照片还在上传，请稍等一下再传。"
 STORE_DOWN = "系统繁忙，照片没有保存，请稍后再试。"
 NO_STORE = {"Cache-Control": "no-store"}  # the address carries a credential
+T = TypeVar("T")
 
 
 @dataclass
@@ -101,8 +108,11 @@ async def take_photos(request: web.Request, secret: str | None) -> web.Response:
         if not results:
             raise UploadFailed(400, NO_FILE)
     except UploadFailed as failed:
-        kept_some = any(isinstance(r, PhotoReceipt) for r in results)
-        answer = _answer(request, 200 if kept_some else failed.status, failed.message, results)
+        kept = [r for r in results if isinstance(r, PhotoReceipt)]
+        if kept:  # what was kept counts: say so, then why the rest was not
+            answer = _answer(request, 200, f"{_progress(kept[-1])}\n{failed.message}", results)
+        else:
+            answer = _answer(request, failed.status, failed.message, results)
         return await _close(request, answer)
     kept = [r for r in results if isinstance(r, PhotoReceipt)]
     if not kept:  # every file refused: the first reason is the answer
@@ -115,7 +125,7 @@ def _check_declared_body(request: web.Request) -> None:
     """The body's declared size and encoding, before any of it is read."""
     if not request.content_type.startswith("multipart/"):
         raise UploadFailed(400, NO_FILE)
-    if request.headers.get("Content-Encoding", "identity").lower() != "identity":
+    if _encoded(request):
         raise UploadFailed(415, NO_LENGTH)
     if request.content_length is None:  # chunked: its size is known only once it is read
         raise UploadFailed(411, NO_LENGTH)
@@ -123,31 +133,51 @@ def _check_declared_body(request: web.Request) -> None:
         raise _refused(Refusal.TOO_MANY_FILES)
 
 
+def _encoded(request: web.Request) -> bool:
+    """Any Content-Encoding but identity, in any of the headers (aiohttp obeys the last)."""
+    given = request.headers.getall("Content-Encoding", [])
+    return any(value.strip().lower() not in ("", "identity") for value in given)
+
+
 async def _photo_parts(request: web.Request) -> AsyncIterator[bytes]:
-    """The bytes of each file field of the multipart body, at most MAX_PARTS parts."""
+    """The bytes of each file field of the multipart body: at most MAX_PARTS flat parts, a
+    field that is not a file at most FIELD_BYTES, every read within the idle and body limits."""
+    deadline = asyncio.get_running_loop().time() + BODY_SECONDS
     try:
         reader = await request.multipart()
         parts = 0
-        while (part := await reader.next()) is not None:
+        while (part := await _within(reader.next(), deadline)) is not None:
             parts += 1
             if parts > MAX_PARTS:
                 raise _refused(Refusal.TOO_MANY_FILES)
-            if isinstance(part, BodyPartReader) and part.filename is not None:
-                yield await _read_capped(part)
+            if not isinstance(part, BodyPartReader):  # a multipart inside the form
+                raise UploadFailed(400, NO_FILE)
+            if part.filename is not None:
+                yield await _read_capped(part, MAX_UPLOAD_BYTES, deadline)
+            else:
+                await _read_capped(part, FIELD_BYTES, deadline)
     except UploadFailed:
         raise
+    except asyncio.TimeoutError as exc:  # not the builtin TimeoutError on Python 3.10
+        raise UploadFailed(408, NO_LENGTH) from exc
     # A hostile body breaks aiohttp's multipart reader in many ways (ValueError, LookupError
     # from a bogus filename* charset, AssertionError…): none of them is a photo.
     except Exception as exc:
         raise UploadFailed(400, NO_FILE) from exc
 
 
-async def _read_capped(part: BodyPartReader) -> bytes:
-    """The part's bytes; a part over the limit ends the upload unread (413)."""
+async def _within(step: Awaitable[T], deadline: float) -> T:
+    """One read of the body, cut off after IDLE_SECONDS or at the body's deadline."""
+    left = deadline - asyncio.get_running_loop().time()
+    return await asyncio.wait_for(step, timeout=max(0.0, min(IDLE_SECONDS, left)))
+
+
+async def _read_capped(part: BodyPartReader, limit: int, deadline: float) -> bytes:
+    """The part's bytes; a part over `limit` ends the upload unread (413)."""
     data = bytearray()
-    while chunk := await part.read_chunk(CHUNK):
+    while chunk := await _within(part.read_chunk(CHUNK), deadline):
         data.extend(chunk)
-        if len(data) > MAX_UPLOAD_BYTES:
+        if len(data) > limit:
             raise _refused(Refusal.TOO_BIG)
     return bytes(data)
 
@@ -186,15 +216,19 @@ async def _close(request: web.Request, answer: web.Response) -> web.Response:
     and lose it); a large one ends the connection instead."""
     if request.content.at_eof():
         return answer
-    if (request.content_length or 0) <= DRAIN_BYTES:
+    if not _encoded(request) and (request.content_length or 0) <= DRAIN_BYTES:
         try:
-            while await request.content.read(CHUNK):
-                pass
+            await asyncio.wait_for(_drain(request), timeout=DRAIN_SECONDS)
             return answer
-        except Exception:  # a body aiohttp cannot even read (a bad Content-Encoding)
+        except Exception:  # a slow sender (timeout) or a broken body: the connection just ends
             pass
     answer.force_close()
     return answer
+
+
+async def _drain(request: web.Request) -> None:
+    while await request.content.read(CHUNK):
+        pass
 
 
 def _progress(state: PhotoReceipt | UploadState) -> str:
