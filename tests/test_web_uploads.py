@@ -347,3 +347,19 @@ async def test_the_access_log_keeps_no_query_string(
         assert (await client.get(f"/upload?t={escaped}")).status == 200
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "aiohttp.access")
     assert '"GET /upload"' in logged and token.split(".")[1] not in logged
+
+
+async def test_a_client_that_asks_before_sending_is_refused_before_it_sends(
+    client: TestClient,
+) -> None:
+    good = upload_token(application("submitted"), SECRET)
+    refused = await client.post(
+        "/upload?t=forged", data=form(noisy_jpeg()), expect100=True,
+        headers={"Accept": "application/json"},
+    )  # fmt: skip
+    assert refused.status == 403 and "frame-ancestors" in refused.headers["Content-Security-Policy"]
+    taken = await client.post(
+        f"/upload?t={good}", data=form(phone_jpeg()), expect100=True,
+        headers={"Accept": "application/json"},
+    )  # fmt: skip
+    assert taken.status == 200 and (await taken.json())["count"] == 1

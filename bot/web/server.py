@@ -195,6 +195,13 @@ async def _upload(request: web.Request) -> web.Response:
     return await uploads.take_photos(request, request.app[OPTIONS].upload_secret)
 
 
+async def _upload_expect(request: web.Request) -> web.Response | None:
+    refusal = await uploads.before_continue(request, request.app[OPTIONS].upload_secret)
+    if refusal is not None:  # sent before the middlewares run: the headers are added here
+        refusal.headers.update(SECURITY_HEADERS)
+    return refusal
+
+
 async def _operator_photos(request: web.Request) -> web.Response:
     return await operator.list_photos(request, request.app[OPTIONS].operator_token)
 
@@ -216,7 +223,7 @@ def create_app(options: WebOptions) -> web.Application:
     app.router.add_get("/api/health", _health)
     app.router.add_get("/demo/token", _demo_token)
     app.router.add_get("/upload", _upload_page)
-    app.router.add_post("/upload", _upload)
+    app.router.add_post("/upload", _upload, expect_handler=_upload_expect)
     app.router.add_get("/operator/requests/{subject}/photos", _operator_photos)
     app.router.add_get(r"/operator/photos/{photo_id:\d{1,12}}", _operator_photo)
     return app

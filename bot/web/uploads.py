@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 from urllib.parse import quote
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, HttpVersion11, web
 
 from bot.photos import PhotoRefused, Refusal
 from bot.photos.cleaning import MAX_UPLOAD_BYTES
@@ -119,6 +119,26 @@ async def take_photos(request: web.Request, secret: str | None) -> web.Response:
         first = next(r for r in results if isinstance(r, Refusal))
         return _answer(request, STATUS[first], first.value, results)
     return _answer(request, 200, _progress(kept[-1]), results)
+
+
+async def before_continue(request: web.Request, secret: str | None) -> web.Response | None:
+    """`Expect: 100-continue`: the client is told to send its body only if the upload could
+    be taken (the link, the application, the declared size); otherwise it gets the refusal
+    now, having sent nothing."""
+    try:
+        state = await _state(request.query.get("t"), secret)
+        if state.remaining == 0:
+            raise _refused(Refusal.TOO_MANY)
+        _check_declared_body(request)
+    except UploadFailed as failed:
+        refusal = _answer(request, failed.status, failed.message, [])
+        refusal.force_close()
+        return refusal
+    if request.headers.get("Expect", "").lower() != "100-continue":
+        raise web.HTTPExpectationFailed(text="only 100-continue is understood")
+    if request.version == HttpVersion11:
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    return None
 
 
 def _check_declared_body(request: web.Request) -> None:
