@@ -14,8 +14,12 @@ from bot.nlp.normalise import normalise
 from bot.policy import configured_rules
 from bot.services import request_handoff
 
-# 转人工 / 人工客服 / 找真人 in the customer's words, whatever intent the NLU read.
-_PERSON = re.compile(r"转人工|人工客服|找人工|要人工|真人|^人工|人工[吧呢啊]?$")
+# 转人工 / 人工客服 / 找真人 / a bare 客服 in the customer's words, whatever intent the NLU read
+# (客服 inside a sentence, 客服态度太差, is about an agent, not a request for one).
+_PERSON = re.compile(
+    r"转人工|人工客服|找人工|要人工|真人|^人工|人工[吧呢啊]?$"
+    r"|^(?:在线)?客服[吧呢啊呀]?$|[找要叫]客服|联系客服"
+)
 
 
 def asks_for_person(text: str) -> bool:

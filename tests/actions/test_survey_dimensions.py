@@ -255,3 +255,21 @@ async def test_a_suggestion_about_agents_is_a_suggestion() -> None:
         CollectingDispatcher(), tracker, DOMAIN
     )
     assert not any(e.get("name") == "rating_handoff" for e in events)
+
+
+@pytest.mark.parametrize("said", ["客服", "找客服", "在线客服呢"])
+async def test_a_bare_call_for_an_agent_at_the_score_question_hands_over(said: str) -> None:
+    """客服 alone, whatever the NLU read for two characters, asks for a person."""
+    tracker = survey(said, "inform", requested_slot="rating_overall")
+    events = await ValidateRatingForm().get_validation_events(
+        CollectingDispatcher(), tracker, DOMAIN
+    )
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots.get("rating_handoff") is True
+
+
+def test_an_agent_named_in_a_sentence_is_not_a_call_for_one() -> None:
+    from actions.handoff import asks_for_person
+
+    assert not asks_for_person("客服态度太差了")
+    assert not asks_for_person("你们客服回复太慢")
