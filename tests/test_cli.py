@@ -189,3 +189,30 @@ def test_serve_runs_the_scheduled_job_until_stopped(monkeypatch: pytest.MonkeyPa
     stop.set()
     monkeypatch.setenv("TICK_SECONDS", "0")
     assert serve_module.start_ticker() is None  # cron runs it instead
+
+
+def test_the_team_lists_and_saves_an_applications_photos(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.config import get_settings
+    from bot.photos import upload_token
+    from bot.services.photos import add_photo
+    from tests.photo_samples import phone_jpeg
+
+    db = tmp_path / "photos.db"
+    assert run_bot("migrate", db=db).returncode == 0 and run_bot("seed", db=db).returncode == 0
+    with sqlite3.connect(db) as conn:
+        [(subject,)] = conn.execute(
+            "select public_id from after_sales_requests where status = 'submitted' limit 1"
+        ).fetchall()
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
+    get_settings.cache_clear()
+    secret = "upload-link-secret-" + "c" * 20
+    try:
+        add_photo(upload_token(subject, secret), phone_jpeg(), secret)
+    finally:
+        get_settings.cache_clear()
+    listed = run_bot("photos", subject, "--save", str(tmp_path / "out"), db=db)
+    assert listed.returncode == 0 and f"{subject}: 1 photo(s), 1 saved" in listed.stdout
+    [saved] = (tmp_path / "out").iterdir()
+    assert saved.read_bytes().startswith(b"\xff\xd8\xff")

@@ -81,23 +81,22 @@ def _handle(args: argparse.Namespace) -> int:
 def _photos(args: argparse.Namespace) -> int:
     from bot.services.photos import photo_bytes, photos_of
 
+    saved = 0
     try:
         photos = photos_of(args.public_id)
         for photo in photos:
             print(f"{photo.id}\t{photo.width}x{photo.height}\t{photo.size} B\t{photo.uploaded_at}")
-            if args.save:
-                found = photo_bytes(photo.id)
-                if found:
-                    folder = Path(args.save)
-                    folder.mkdir(parents=True, exist_ok=True)
-                    (folder / f"{args.public_id}-{photo.id}.jpg").write_bytes(found[1])
-    except StoreError as exc:
+            found = photo_bytes(photo.id) if args.save else None
+            if found:
+                folder = Path(args.save)
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / f"{args.public_id}-{photo.id}.jpg").write_bytes(found[1])
+                saved += 1
+    except (StoreError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(
-        f"{args.public_id}: {len(photos)} photo(s)"
-        + (f" saved in {args.save}" if args.save else "")
-    )
+    where = f", {saved} saved in {args.save}" if args.save else ""
+    print(f"{args.public_id}: {len(photos)} photo(s){where}")
     return 0
 
 
