@@ -198,3 +198,57 @@ def test_every_form_slot_has_a_validator(form: str) -> None:
         assert slot in DOMAIN["slots"], f"{form} requires undeclared slot {slot}"
         asked_by = {f"utter_ask_{slot}", f"utter_ask_{form}_{slot}", f"action_ask_{slot}"}
         assert asked_by & (set(RESPONSES) | set(DOMAIN["actions"])), f"nothing asks for {slot}"
+
+
+# --- the tone guide's checked rules (docs/tone.md) -----------------------------------------------
+
+
+def _texts() -> list[tuple[str, str]]:
+    """(response name, text) for every variant of every response."""
+    return [
+        (name, str(variant.get("text", "")))
+        for name, variants in DOMAIN["responses"].items()
+        for variant in variants
+    ]
+
+
+# Placeholders filled with a date, which `readable` writes as 11月26日（周四）: inside （…） they
+# would nest brackets.
+_DATE_IN_BRACKETS = re.compile(
+    r"（[^）]*\{[a-z_]*(?:due|day|_on|date|earliest|latest|deadline)\}[^）]*）"
+)
+_BANNED = {
+    "退出": "money goes back (退回), it does not quit (退出)",
+    "响应": "jargon: 联系您 / 答复您",
+    "会话": "jargon: 这次 / 对话",
+    "上面的按钮": "a numbered list has no buttons",
+    "下面的按钮": "a numbered list has no buttons",
+}
+
+
+@pytest.mark.parametrize("word", list(_BANNED))
+def test_no_response_uses_a_banned_form(word: str) -> None:
+    found = [name for name, text in _texts() if word in text]
+    assert found == [], f"{word}: {_BANNED[word]}"
+
+
+def test_no_date_sits_inside_brackets() -> None:
+    found = [name for name, text in _texts() if _DATE_IN_BRACKETS.search(text)]
+    assert found == []
+
+
+def test_every_score_scale_runs_from_low_to_high() -> None:
+    for name, variants in DOMAIN["responses"].items():
+        for variant in variants:
+            scores = [
+                int(b["payload"]) for b in variant.get("buttons") or []
+                if str(b.get("payload", "")).isdigit()
+            ]  # fmt: skip
+            assert scores == sorted(scores), name
+
+
+def test_days_since_delivery_count_the_day_of_receipt_as_day_one() -> None:
+    """The policy's {day} is 1 on the day of receipt: 签收后第N天, never 已签收N天."""
+    for name, text in _texts():
+        if "{day}" in text:
+            assert "签收后第{day}天" in text, name

@@ -20,7 +20,7 @@ def test_refund_status_verified_then_rated(bot_server: BotServer) -> None:
     assert "299.00元" in status and "微信" in status and "整体满意度" in status
     assert "解决了吗" in texts(bot_server.say(me, "5"))
     # The whole survey, every optional question answered the way a buyer would.
-    assert "响应速度" in texts(bot_server.say(me, "已解决"))
+    assert "回复得快" in texts(bot_server.say(me, "已解决"))
     assert "解决情况" in texts(bot_server.say(me, "5"))
     assert "专业" in texts(bot_server.say(me, "顺利解决"))
     assert "耐心" in texts(bot_server.say(me, "4分"))

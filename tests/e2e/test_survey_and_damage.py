@@ -30,7 +30,7 @@ def test_the_optional_questions_end_with_one_tap(bot_server: BotServer) -> None:
     me = "e2e-faq-survey-skip"
     assert "整体满意度" in texts(bot_server.say(me, "退款一般几天到账"))
     assert "解决了吗" in texts(bot_server.say(me, "4"))
-    assert "响应速度" in texts(bot_server.say(me, "解决了"))
+    assert "回复得快" in texts(bot_server.say(me, "解决了"))
     assert "感谢您的评价" in texts(bot_server.say(me, "跳过"))
     assert bot_server.rows(
         "select overall, solved, responsiveness, comment, declined from ratings "
@@ -71,7 +71,7 @@ def test_a_person_asked_for_with_a_score_is_handed_over(bot_server: BotServer) -
     me = "e2e-survey-person-with-score"
     assert "整体满意度" in texts(bot_server.say(me, "保修期多长时间"))
     answer = texts(bot_server.say(me, "转人工 1分"))
-    assert "人工" in answer and "解决了吗" not in answer and "响应速度" not in answer
+    assert "人工" in answer and "解决了吗" not in answer and "回复得快" not in answer
     assert bot_server.rows(
         "select count(*) from handoff_requests where conversation_id = ?", me
     ) == [(1,)]

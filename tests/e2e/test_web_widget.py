@@ -91,7 +91,7 @@ def test_a_return_done_by_typing_and_clicking_is_rated_and_survives_a_reload(
     assert "满意度" in say(page, "确认")
     page.screenshot(path=str(tmp_path / "rating.png"))
     # A return has no outcome yet: no "solved?"; the optional questions end with one tap.
-    assert "响应速度" in click(page, "5 非常满意")
+    assert "回复得快" in click(page, "5 非常满意")
     assert "感谢您的评价" in click(page, "跳过")
     sender = page.evaluate("JSON.parse(localStorage.getItem('aftersales-chat-v1')).sender")
     rows = bot_server.rows(
