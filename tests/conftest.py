@@ -89,3 +89,29 @@ def repo(engine: Engine) -> Iterator[AfterSalesRepository]:
 def now() -> dt.datetime:
     """A fixed moment: Monday 2026-11-23 10:00 in Shanghai."""
     return dt.datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
+
+
+def use_demo_store(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the services at the migrated store `url` (DATABASE_URL) and seed the demo data
+    as of now; the caller clears `get_settings` again when done."""
+    from bot.config import get_settings
+    from bot.store.seed import seed
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    engine = make_engine(url)
+    with unit_of_work(engine) as session:
+        seed(session, dt.datetime.now(SHANGHAI), SHANGHAI, WorkCalendar())
+    engine.dispose()
+
+
+def an_application(status: str) -> str:
+    """The public id of a demo application in `status` (submitted, approved, completed…)."""
+    from sqlalchemy import select
+
+    from bot.store import open_repository
+    from bot.store.models import AfterSalesRequest
+
+    with open_repository() as repo:
+        statement = select(AfterSalesRequest.public_id).where(AfterSalesRequest.status == status)
+        return str(repo.session.execute(statement).scalars().first())

@@ -3,7 +3,6 @@ real store: what a customer with a link can do, and what everyone else cannot.""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,14 +18,12 @@ from bot.config import get_settings
 from bot.customer_tokens import issue_token
 from bot.photos import upload_token
 from bot.photos.cleaning import MAX_UPLOAD_BYTES
-from bot.policy import WorkCalendar
 from bot.store import open_repository
-from bot.store.db import make_engine, unit_of_work
 from bot.store.migrate import upgrade
-from bot.store.models import AfterSalesRequest, RequestEvent
+from bot.store.models import RequestEvent
 from bot.store.repository import MAX_PHOTOS
-from bot.store.seed import seed
 from bot.web.server import WebOptions
+from tests.conftest import an_application, use_demo_store
 from tests.photo_samples import encoded, noisy_jpeg, phone_jpeg
 from tests.test_web_server import client_for
 
@@ -38,23 +35,13 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 @pytest.fixture
 def demo_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'uploads.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    get_settings.cache_clear()
     upgrade(url)
-    engine = make_engine(url)
-    with unit_of_work(engine) as session:
-        seed(session, dt.datetime.now(SHANGHAI), SHANGHAI, WorkCalendar())
-    engine.dispose()
+    use_demo_store(url, monkeypatch)
     yield url
     get_settings.cache_clear()
 
 
-def application(status: str) -> str:
-    with open_repository() as repo:
-        found = repo.session.execute(
-            select(AfterSalesRequest.public_id).where(AfterSalesRequest.status == status)
-        ).scalars()
-        return next(iter(found))
+application = an_application
 
 
 @pytest.fixture
@@ -75,6 +62,14 @@ def form(*files: bytes, name: str = "photo") -> aiohttp.FormData:
             name, io.BytesIO(content), filename=f"IMG_{i}.jpg", content_type="image/jpeg"
         )
     return data
+
+
+async def post_raw(client: TestClient, token: str, body: bytes) -> aiohttp.ClientResponse:
+    """A hand-made multipart body (boundary x), as an attacker would write one."""
+    return await client.post(
+        f"/upload?t={token}", data=body,
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )  # fmt: skip
 
 
 async def upload(client: TestClient, token: str, *files: bytes) -> aiohttp.ClientResponse:
@@ -275,10 +270,7 @@ async def test_a_part_header_that_breaks_the_parser_is_a_400_not_a_500(
         b"--x\r\nContent-Disposition: form-data; name=photo; filename*=bogus''%41.jpg\r\n\r\n"
         + phone_jpeg() + b"\r\n--x--\r\n"
     )  # fmt: skip
-    sent = await client.post(
-        f"/upload?t={token}", data=body,
-        headers={"Content-Type": "multipart/form-data; boundary=x"},
-    )  # fmt: skip
+    sent = await post_raw(client, token, body)
     assert sent.status == 400
     assert (await client.get(f"/upload?t={token}")).status == 200  # the server carries on
 
@@ -314,10 +306,7 @@ async def test_a_form_nested_in_the_form_is_refused(client: TestClient) -> None:
         b"--x\r\nContent-Disposition: form-data; name=photo\r\n"
         b"Content-Type: multipart/mixed; boundary=in\r\n\r\n" + inner + b"--in--\r\n--x--\r\n"
     )  # fmt: skip
-    sent = await client.post(
-        f"/upload?t={token}", data=body,
-        headers={"Content-Type": "multipart/form-data; boundary=x"},
-    )  # fmt: skip
+    sent = await post_raw(client, token, body)
     assert sent.status == 400
 
 

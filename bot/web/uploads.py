@@ -93,10 +93,7 @@ async def take_photos(request: web.Request, secret: str | None) -> web.Response:
     uploads = request.app[UPLOADS]
     results: list[PhotoReceipt | Refusal] = []
     try:
-        state = await _state(token, secret)
-        if state.remaining == 0:
-            raise _refused(Refusal.TOO_MANY)
-        _check_declared_body(request)
+        state = await _preflight(request, secret)
         if state.subject in uploads.in_flight:
             raise UploadFailed(429, BUSY)
         uploads.in_flight.add(state.subject)
@@ -126,10 +123,7 @@ async def before_continue(request: web.Request, secret: str | None) -> web.Respo
     be taken (the link, the application, the declared size); otherwise it gets the refusal
     now, having sent nothing."""
     try:
-        state = await _state(request.query.get("t"), secret)
-        if state.remaining == 0:
-            raise _refused(Refusal.TOO_MANY)
-        _check_declared_body(request)
+        await _preflight(request, secret)
     except UploadFailed as failed:
         refusal = _answer(request, failed.status, failed.message, [])
         refusal.force_close()
@@ -139,6 +133,16 @@ async def before_continue(request: web.Request, secret: str | None) -> web.Respo
     if request.version == HttpVersion11:
         await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     return None
+
+
+async def _preflight(request: web.Request, secret: str | None) -> UploadState:
+    """Everything that can refuse an upload before its body is read: the link, the
+    application (open, with room left), the declared size and encoding."""
+    state = await _state(request.query.get("t"), secret)
+    if state.remaining == 0:
+        raise _refused(Refusal.TOO_MANY)
+    _check_declared_body(request)
+    return state
 
 
 def _check_declared_body(request: web.Request) -> None:

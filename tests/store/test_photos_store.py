@@ -8,18 +8,13 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import select
 
 from bot.config import get_settings
 from bot.photos import PhotoRefused, Refusal, upload_token
-from bot.policy import WorkCalendar
 from bot.services.photos import add_photo, photo_bytes, photos_of
 from bot.store import open_repository
-from bot.store.db import make_engine, unit_of_work
-from bot.store.models import AfterSalesRequest
 from bot.store.repository import MAX_PHOTOS
-from bot.store.seed import seed
-from tests.conftest import SHANGHAI
+from tests.conftest import an_application, use_demo_store
 from tests.photo_samples import phone_jpeg
 
 SECRET = "upload-link-secret-" + "s" * 20
@@ -27,20 +22,12 @@ SECRET = "upload-link-secret-" + "s" * 20
 
 @pytest.fixture
 def seeded(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    engine = make_engine(database_url)
-    with unit_of_work(engine) as session:
-        seed(session, dt.datetime.now(SHANGHAI), SHANGHAI, WorkCalendar())
-    engine.dispose()
+    use_demo_store(database_url, monkeypatch)
     yield database_url
     get_settings.cache_clear()
 
 
-def application(status: str) -> str:
-    with open_repository() as repo:
-        statement = select(AfterSalesRequest.public_id).where(AfterSalesRequest.status == status)
-        return repo.session.execute(statement).scalars().first()
+application = an_application
 
 
 def refusal(token: str, data: bytes) -> Refusal:
