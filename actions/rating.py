@@ -345,6 +345,20 @@ def _given_score(tracker: Tracker) -> int:
     return score if score is not None and is_valid_score(score) else DECLINED
 
 
+LOW_SCORES = (1, 2)  # 非常不满意, 不满意: met with an apology and a person, not thanks
+
+
+def _thanks(tracker: Tracker) -> str:
+    """How the survey ends: thanks; an apology and a person after a low score or an
+    unsolved problem; a short goodbye when no score was given."""
+    score = _given_score(tracker)
+    if score == DECLINED:
+        return "utter_rating_skipped"
+    if score in LOW_SCORES or tracker.get_slot("rating_solved") is False:
+        return "utter_rating_thanks_low"
+    return "utter_rating_thanks"
+
+
 class ActionAskRatingOverall(Action):
     """Ask the overall score; record the survey as offered (declined until answered, so a
     customer who just leaves counts in the response rate) and remember that this
@@ -421,8 +435,5 @@ class ActionSaveRating(GuardedAction):
         await _record(tracker)
         person = bool(tracker.get_slot("rating_handoff"))  # the rules hand over next
         if not person:
-            declined = _given_score(tracker) == DECLINED
-            dispatcher.utter_message(
-                response="utter_rating_skipped" if declined else "utter_rating_thanks"
-            )
+            dispatcher.utter_message(response=_thanks(tracker))
         return [*survey_over(domain), SlotSet("handoff_wanted", person)]

@@ -273,3 +273,22 @@ def test_an_agent_named_in_a_sentence_is_not_a_call_for_one() -> None:
 
     assert not asks_for_person("客服态度太差了")
     assert not asks_for_person("你们客服回复太慢")
+
+
+@pytest.mark.parametrize(
+    ("overall", "solved", "ending"),
+    [(1.0, None, "utter_rating_thanks_low"), (2.0, True, "utter_rating_thanks_low"),
+     (4.0, False, "utter_rating_thanks_low"), (3.0, True, "utter_rating_thanks"),
+     (5.0, None, "utter_rating_thanks")],
+)  # fmt: skip
+async def test_a_low_score_or_an_unsolved_problem_is_met_with_an_apology_and_a_person(
+    demo_store: str, overall: float, solved: bool | None, ending: str
+) -> None:
+    tracker = survey(rating_overall=overall, rating_solved=solved, rating_comment=SKIP,
+                     topic="faq")  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    await ActionSaveRating().run(dispatcher, tracker, DOMAIN)
+    assert [m["response"] for m in dispatcher.messages] == [ending]
+    if ending == "utter_rating_thanks_low":
+        buttons = DOMAIN["responses"][ending][0]["buttons"]
+        assert [b["payload"] for b in buttons] == ["/human_handoff"]
