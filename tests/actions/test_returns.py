@@ -133,7 +133,7 @@ async def test_confirmed_return_opens_one_application(store: str) -> None:
     messages, slots = await submit("return_form", "202411150003", "no_reason", YES)
     text = render(messages[0])
     assert messages[0]["response"] == "utter_return_created"
-    assert "RT" in text and "退回运费由您承担" in text and "129.00元" in text
+    assert "RT" in text and "退回运费：由您承担" in text and "129.00元" in text
     assert slots["job_done"] is True and slots["topic"] == "return"
     requests = rows(store, AfterSalesRequest, "202411150003")
     assert len(requests) == 1 and requests[0].kind == "return"
@@ -142,7 +142,7 @@ async def test_confirmed_return_opens_one_application(store: str) -> None:
 async def test_quality_exchange_merchant_pays(store: str) -> None:
     messages, slots = await submit("exchange_form", "202411150003", "quality", YES)
     assert messages[0]["response"] == "utter_exchange_created"
-    assert "运费由商家承担" in render(messages[0]) and slots["topic"] == "exchange"
+    assert "寄回运费：由商家承担" in render(messages[0]) and slots["topic"] == "exchange"
 
 
 async def test_unshipped_order_becomes_refund_only_with_its_refund(store: str) -> None:

@@ -21,7 +21,7 @@ def test_return_with_order_number_up_front(bot_server: BotServer) -> None:
     assert "无理由退换期内" in verdict and "确认" in verdict
     created = texts(bot_server.say(me, "确认"))
     request_id = re.search(r"RT\d{8}-\d{4}", created)
-    assert request_id and "退回运费由您承担" in created and "整体满意度" in created
+    assert request_id and "退回运费：由您承担" in created and "整体满意度" in created
     with sqlite3.connect(bot_server.database) as conn:
         found = conn.execute(
             "select public_id, kind, reason, shipping_payer from after_sales_requests "
