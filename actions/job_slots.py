@@ -35,14 +35,23 @@ JOB_OF_FORM = {
 }
 # Proof of ownership is the conversation's, not a job's: it survives cancel and completion.
 CONVERSATION_SLOTS = frozenset({"verified_order"})
+# Helper slots several job forms share, and which: cleared with each one's own slots.
+SHARED_JOB_SLOTS = {
+    "already_open": ("return_form", "exchange_form", "repair_form"),  # actions/one_open.py
+}
 
 
 def form_slots(domain: dict[str, Any], form: str) -> list[str]:
-    """The slots one form fills: its required slots, then the slots named after it."""
+    """The slots one form fills: its required slots, the slots named after it, and the
+    shared helper slots it uses."""
     required = list(domain.get("forms", {}).get(form, {}).get("required_slots", []))
     prefix = form.removesuffix("_form") + "_"
     helpers = [s for s in domain.get("slots", {}) if s.startswith(prefix) and s not in required]
-    return required + helpers
+    shared = [
+        s for s, forms in SHARED_JOB_SLOTS.items()
+        if form in forms and s in domain.get("slots", {}) and s not in required
+    ]  # fmt: skip
+    return required + helpers + shared
 
 
 def job_slots(domain: dict[str, Any]) -> list[str]:

@@ -238,7 +238,7 @@ class ActionBookRepair(GuardedAction):
         not_done = [*cleared, SlotSet("job_done", False)]
         mode = tracker.get_slot("repair_mode")
         if tracker.get_slot(one_open.SLOT):  # the open booking was shown: nothing to book
-            return [*not_done, SlotSet(one_open.SLOT, None)]
+            return not_done  # already_open is one of the form's slots, cleared with them
         if not is_verified(tracker):
             if tracker.get_slot("phone") != LOCKED:  # the lock message was already said
                 dispatcher.utter_message(response="utter_order_not_verified")

@@ -186,7 +186,7 @@ class ActionSubmitReturn(GuardedAction):
         not_done = [*cleared, SlotSet("job_done", False)]
         confirm = tracker.get_slot("return_confirm")
         if tracker.get_slot(one_open.SLOT):  # the open one was shown: nothing to open
-            return [*not_done, SlotSet(one_open.SLOT, None)]
+            return not_done  # already_open is one of the form's slots, cleared with them
         if not is_verified(tracker):
             if tracker.get_slot("phone") != LOCKED:  # the lock message was already said
                 dispatcher.utter_message(response="utter_order_not_verified")

@@ -77,7 +77,7 @@ async def test_any_other_token_still_needs_the_phone(demo_store: str, token_kind
     assert result == {
         "order_id": ZHANG_WEI_ORDER, "phone": None, "order_item": None,
         "return_reason": None, "damage_cause": None, "return_confirm": None,
-        "return_description": None,
+        "return_description": None, "already_open": None,
     }  # fmt: skip
 
 
