@@ -90,7 +90,7 @@ def upload_state(token: object, secret: str | None) -> UploadState:
     with _refusals(), open_repository() as repo:
         request = repo.find_request(subject)
         if request.status not in OPEN_REQUEST_STATUSES:
-            raise RequestClosed(subject)
+            raise PhotoRefused(Refusal.CLOSED)
         count = len(repo.photos_of(subject))
     return UploadState(subject, count, max(0, MAX_PHOTOS - count))
 
