@@ -25,9 +25,9 @@ MIN_DESCRIPTION_CHARS = 4
 _BARE_REQUEST = re.compile(r"我|要|想|申请|投诉|你们|一下|客服|怎么|渠道|在哪|[!?.,。!?,、 ]")
 _NO_ORDER = re.compile(r"没有|无|不是|不涉及|无关|不记得|忘了")
 _SEVERITY = [
-    (Severity.HIGH, r"非常严重|很严重|特别严重|极其严重|太严重"),
-    (Severity.MEDIUM, r"比较严重|严重|有点严重"),
-    (Severity.LOW, r"一般|轻微|还好|不严重|小事"),
+    (Severity.HIGH, r"非常严重|很严重|特别严重|极其严重|太严重|影响(很|非常|特别|极)大"),
+    (Severity.LOW, r"一般|轻微|还好|不严重|小事|影响(不大|较小|不算大|很小|小)"),
+    (Severity.MEDIUM, r"比较严重|严重|有点严重|影响(较|比较|挺|蛮)?大"),
 ]
 # Responses that apologise; Rasa records each bot message's response name in its metadata.
 APOLOGIES = frozenset({"utter_ask_complaint_description", "utter_complaint_apology"})
@@ -118,7 +118,7 @@ class ValidateComplaintForm(GuardedValidation):
     async def validate_complaint_severity(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
-        """一般 / 比较严重 / 非常严重."""
+        """影响不大 / 影响较大 / 影响很大, or the customer's own words (一般, 比较严重)."""
         text = normalise(str(value))
         for severity, pattern in _SEVERITY:
             if re.search(pattern, text):

@@ -60,7 +60,9 @@ def order_buttons(orders: list[OrderSummary]) -> list[dict[str, str]]:
     """One button per order for a signed-in customer; the payload names the order."""
     return [
         {
-            "title": ORDER_BUTTON.format(product=o.product, paid_on=f"{o.paid_on:%m月%d日}"),
+            "title": ORDER_BUTTON.format(
+                product=o.product, paid_on=f"{o.paid_on.month}月{o.paid_on.day}日"
+            ),
             "payload": f'/inform{{"order_id":"{o.order_no}"}}',
         }
         for o in orders

@@ -206,6 +206,33 @@ class ActionAskRepairSlot(Action):
         return []
 
 
+class ActionAskRepairPaid(Action):
+    """Offer a paid repair, saying what declining the quote costs (an operator's rule)."""
+
+    def name(self) -> str:
+        return "action_ask_repair_paid"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        rules = configured_rules()
+        dispatcher.utter_message(
+            response="utter_ask_repair_paid_with_fee"
+            if rules.paid_repair_inspection_fee_yuan
+            else "utter_ask_repair_paid",
+            **rules.template_values(),
+        )
+        return []
+
+
+def _fee_note() -> str:
+    """The end of a paid receipt's fee line: what declining the quote costs."""
+    rules = configured_rules()
+    if not rules.paid_repair_inspection_fee_yuan:
+        return "；不修的话检测不收费"
+    return f"；不修的话收检测费{rules.template_values()['inspection_fee']}"
+
+
 def _contact(tracker: Tracker) -> str | None:
     """The phone the technician should call, if the customer named one other than the order's."""
     contact = tracker.get_slot("repair_contact")
@@ -267,6 +294,7 @@ class ActionBookRepair(GuardedAction):
             "complete_due": readable(receipt.complete_due) if receipt.complete_due else "—",
             "complete_working_days": rules.repair_completion_working_days,
             "return_address": get_settings().return_address,
+            "fee_note": _fee_note(),
         }
         if slot:
             values["slot"] = visit_window(*slot)

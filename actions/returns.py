@@ -191,8 +191,7 @@ class ActionSubmitReturn(GuardedAction):
             if tracker.get_slot("phone") != LOCKED:  # the lock message was already said
                 dispatcher.utter_message(response="utter_order_not_verified")
             return not_done
-        if confirm == REFUSED:
-            dispatcher.utter_message(response="utter_return_next_steps")
+        if confirm == REFUSED:  # the refusal already offered its own next steps
             return not_done
         if confirm != YES:
             dispatcher.utter_message(response="utter_return_not_submitted")

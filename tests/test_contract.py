@@ -223,7 +223,28 @@ _BANNED = {
     "会话": "jargon: 这次 / 对话",
     "上面的按钮": "a numbered list has no buttons",
     "下面的按钮": "a numbered list has no buttons",
+    "工单号": "one word per thing: 申请编号 / 预约编号 / 投诉编号 / 核查单号 / 登记号",
+    "售后助手": "one name: 售后小助手",
+    "智能助手": "one name: 售后小助手",
+    "寄回维修": "a repair by post is 寄修",
+    "马上": "a promise nothing computes",
+    "立刻": "a promise nothing computes",
+    "优先": "a promise nothing computes",
+    "属于质量问题": "only the merchant's review decides that",
 }
+# 退换 alone for returns and exchanges together (退换货; 退换期 is the window's name)
+_RETURNS_AND_EXCHANGES = re.compile(r"退换(?![货期])")
+# 编号 is always whose: 申请编号, 预约编号, 投诉编号 (a logistics check has a 核查单号)
+_BARE_NUMBER_WORD = re.compile(r"(?<!申请|预约|投诉)编号")
+# Words that only work for a button to tap; on messaging platforms buttons are a numbered list.
+_TAP_WORDS = re.compile(r"点(选|击|一下|下面|上面|这里)")
+MAX_BUTTON_CHARS = 8
+# The policy verdicts a return or exchange can end on: each must offer its own next step.
+RETURN_REFUSALS = (
+    Verdict.ORDER_CLOSED, Verdict.NOT_SHIPPED_REFUND_ONLY, Verdict.NOT_DELIVERED,
+    Verdict.BUYER_DAMAGE, Verdict.RETURN_WINDOW_PASSED, Verdict.SPECIAL_CATEGORY,
+    Verdict.NO_REASON_WINDOW_PASSED,
+)  # fmt: skip
 
 
 @pytest.mark.parametrize("word", list(_BANNED))
@@ -252,3 +273,65 @@ def test_days_since_delivery_count_the_day_of_receipt_as_day_one() -> None:
     for name, text in _texts():
         if "{day}" in text:
             assert "签收后第{day}天" in text, name
+
+
+def test_returns_and_exchanges_together_are_called_one_thing() -> None:
+    found = [name for name, text in _texts() if _RETURNS_AND_EXCHANGES.search(text)]
+    assert found == [], "退换货, not 退换"
+
+
+def test_every_number_says_whose_it_is() -> None:
+    found = [name for name, text in _texts() if _BARE_NUMBER_WORD.search(text)]
+    assert found == []
+
+
+def _variants_with_buttons() -> list[tuple[str, dict]]:
+    return [
+        (name, variant)
+        for name, variants in DOMAIN["responses"].items()
+        for variant in variants
+        if variant.get("buttons")
+    ]
+
+
+def test_button_labels_are_short() -> None:
+    """A label says what happens in a few characters; the job names the fallback offers as
+    buttons (utter_choice_*) count too."""
+    labels = [(name, b["title"]) for name, v in _variants_with_buttons() for b in v["buttons"]]
+    labels += [
+        (name, variants[0]["text"])
+        for name, variants in DOMAIN["responses"].items()
+        if name.startswith("utter_choice_")
+    ]
+    assert [(n, t) for n, t in labels if len(t) > MAX_BUTTON_CHARS] == []
+
+
+@pytest.mark.parametrize("name,variant", _variants_with_buttons())
+def test_buttons_read_as_a_numbered_list(name: str, variant: dict) -> None:
+    """As the messaging connectors render it: the text asks or announces, nothing says to tap,
+    and no label carries its own number where the list numbers it."""
+    from bot.channels.text_replies import as_plain_text
+
+    text = str(variant.get("text", ""))
+    assert not _TAP_WORDS.search(text), name
+    rendered = as_plain_text([variant]).split("\n")
+    options = rendered[len(text.split("\n")) :]
+    assert len(options) == len(variant["buttons"])
+    if options[0].startswith("1. "):  # numbered: a label starting with a digit would read "1. 2…"
+        assert not any(b["title"][:1].isdigit() for b in variant["buttons"]), name
+    assert text.rstrip()[-1:] in ("？", "：", "。", "！"), name
+
+
+@pytest.mark.parametrize("verdict", RETURN_REFUSALS)
+def test_every_refusal_of_a_return_offers_its_next_step(verdict: Verdict) -> None:
+    variants = DOMAIN["responses"][f"utter_policy_{verdict.value}"]
+    assert all(v.get("buttons") for v in variants)
+
+
+def test_every_reprompt_has_a_second_wording() -> None:
+    """A second miss should not repeat the first word for word."""
+    single = [
+        name for name, variants in DOMAIN["responses"].items()
+        if name.startswith("utter_invalid_") and len(variants) < 2
+    ]  # fmt: skip
+    assert single == []

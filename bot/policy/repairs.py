@@ -32,8 +32,13 @@ def decide_repair(
     calendar: WorkCalendar,
     *,
     human_damage: bool = False,
+    work_starts: dt.date | None = None,
 ) -> Decision:
-    """Is a free repair covered, how is it done, and by when must we respond and finish?"""
+    """Is a free repair covered, how is it done, and by when must we respond and finish?
+
+    Completion is counted from `work_starts` when the work cannot start earlier (a booked
+    visit's day), so the promised date never falls before the technician arrives.
+    """
     order.check_against(today)
     if order.status is not OrderStatus.DELIVERED:
         return Decision(Verdict.NOT_DELIVERED, allowed=False)
@@ -50,7 +55,9 @@ def decide_repair(
         return Decision(Verdict.REPAIR_HUMAN_DAMAGE, allowed=False, values=values)
 
     respond = calendar.add_working_days(today, rules.repair_response_working_days)
-    complete = calendar.add_working_days(today, rules.repair_completion_working_days)
+    complete = calendar.add_working_days(
+        max(today, work_starts or today), rules.repair_completion_working_days
+    )
     values = values.with_(
         shipping_payer=Party.MERCHANT,
         respond_due=respond.date,

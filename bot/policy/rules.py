@@ -52,6 +52,9 @@ class PolicyRules:
     # (counted inside the on-site service hours) before it starts; later, a person decides.
     repair_change_notice_working_hours: int = 8
     repair_late_coupon_yuan: int = 30  # the compensation for missing the promised repair date
+    # What a paid (out-of-warranty) repair costs when the customer declines the quote after
+    # the inspection. The policy does not say, so the operator sets it; 0 means free.
+    paid_repair_inspection_fee_yuan: int = 0
 
     # Parcels on their way to the customer (section 3: shipped but not signed for)
     parcel_stalled_hours: int = 48  # no tracking scan for this long: the parcel is stalled
@@ -126,6 +129,7 @@ class PolicyRules:
             "onsite_end_hour": self.onsite_service_end_hour,
             "change_notice_hours": self.repair_change_notice_working_hours,
             "late_coupon": self.repair_late_coupon_yuan,
+            "inspection_fee": f"{self.paid_repair_inspection_fee_yuan:.2f}元",
             "parcel_stalled_hours": self.parcel_stalled_hours,
             "parcel_check_hours": self.parcel_check_hours,
             "carrier_claim_days": self.carrier_claim_days,
@@ -146,6 +150,8 @@ class PolicyRules:
             raise PolicyConfigError("on-site service hours must be a non-empty range in 0..24")
         if not 0 <= self.agent_service_start_hour < self.agent_service_end_hour <= 24:
             raise PolicyConfigError("agent service hours must be a non-empty range in 0..24")
+        if self.paid_repair_inspection_fee_yuan < 0:
+            raise PolicyConfigError("paid_repair_inspection_fee_yuan cannot be negative")
 
 
 def load_rules(path: Path | None) -> PolicyRules:

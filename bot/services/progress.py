@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.clock import shop_now
-from bot.policy import OPEN_COMPLAINT_STATUSES, ReturnReason
+from bot.policy import OPEN_COMPLAINT_STATUSES, ReturnReason, configured_rules
 from bot.services.verification import require_proof
 from bot.store import AfterSalesRepository, InvalidRequest, open_repository
 from bot.store.models import AfterSalesRequest, Complaint, Order, ParcelTicket, RepairBooking
@@ -95,6 +95,8 @@ def _booking_view(booking: RepairBooking) -> RequestView:
     values: dict[str, Any] = {
         "respond_due": booking.respond_due,
         "complete_due": booking.complete_due,
+        # a send-in repair's clock starts when the item arrives, a date nobody knows yet
+        "complete_working_days": configured_rules().repair_completion_working_days,
         "visit_start": booking.slot_start,
         "visit_end": booking.slot_end,
     }

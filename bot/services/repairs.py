@@ -113,6 +113,7 @@ def book_repair(
         decision = decide_repair(
             repo.order_facts(order), repo.item_facts(item), now.date(), rules, calendar,
             human_damage=damage_cause is DamageCause.HUMAN,
+            work_starts=slot[0].astimezone(now.tzinfo).date() if slot else None,
         )  # fmt: skip
         if not decision.allowed:
             if not (paid and decision.verdict in PAID_REPAIR_VERDICTS):

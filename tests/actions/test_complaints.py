@@ -70,7 +70,18 @@ async def test_unknown_order_is_asked_again() -> None:
 
 
 @pytest.mark.parametrize(
-    ("answer", "value"), [("一般", "low"), ("比较严重", "medium"), ("非常严重", "high")]
+    ("answer", "value"),
+    [
+        ("一般", "low"),
+        ("比较严重", "medium"),
+        ("非常严重", "high"),  # typed words
+        ("影响不大", "low"),
+        ("影响较大", "medium"),
+        ("影响很大", "high"),  # the buttons
+        ("不严重", "low"),
+        ("影响挺大的", "medium"),
+        ("影响不算大吧", "low"),
+    ],
 )
 async def test_severity(answer: str, value: str) -> None:
     result, _ = await validate("complaint_severity", answer, tracker("complaint_severity"))

@@ -244,6 +244,27 @@ async def test_onsite_booking_is_stored_with_masked_contact(store: str) -> None:
     assert dispatcher.messages[0]["response"] == "utter_repair_onsite_booked"
     assert "137****7000" in text and "14:00–18:00" in text and "RP" in text
     assert [row[:2] for row in _bookings(store)] == [("onsite", True)]
+    # the repair is promised counting from the visit's day, never before the technician comes
+    assert _bookings(store)[0][2] > start.date()
+
+
+async def test_a_paid_repair_says_what_declining_the_quote_costs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The policy is silent on an inspection fee, so the operator's rule is what is said."""
+    import actions.repairs as repairs
+    from bot.policy import PolicyRules
+
+    dispatcher = CollectingDispatcher()
+    await repairs.ActionAskRepairPaid().run(dispatcher, tracker(), DOMAIN)
+    assert dispatcher.messages[0]["response"] == "utter_ask_repair_paid"  # free by default
+    monkeypatch.setattr(
+        repairs, "configured_rules", lambda: PolicyRules(paid_repair_inspection_fee_yuan=50)
+    )
+    dispatcher = CollectingDispatcher()
+    await repairs.ActionAskRepairPaid().run(dispatcher, tracker(), DOMAIN)
+    assert dispatcher.messages[0]["response"] == "utter_ask_repair_paid_with_fee"
+    assert "检测费50.00元" in render(dispatcher.messages[0])
 
 
 def _bookings(store: str) -> list[tuple]:

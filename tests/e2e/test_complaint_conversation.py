@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 def test_complaint_said_up_front(bot_server: BotServer) -> None:
     me = "e2e-complaint"
     assert "订单" in texts(bot_server.say(me, "快递员把我的东西扔在门口就走了,我要投诉"))
-    assert "影响程度" in texts(bot_server.say(me, "没有"))
+    assert "影响大吗" in texts(bot_server.say(me, "没有"))
     ticket = texts(bot_server.say(me, "比较严重"))
     found = re.search(r"CP\d{8}-\d{4}", ticket)
     assert found and "整体满意度" in ticket

@@ -34,7 +34,7 @@ def test_a_request_for_compensation_goes_to_a_person(bot_server: BotServer) -> N
     me = "e2e-compensation"
     asked = texts(bot_server.say(me, "快递拖了一个礼拜才到 耽误事了 你们得赔我30块吧"))
     assert "订单" in asked
-    assert "影响程度" in texts(bot_server.say(me, "没有订单号 就是跟你们说一声"))
+    assert "影响大吗" in texts(bot_server.say(me, "没有订单号 就是跟你们说一声"))
     done = texts(bot_server.say(me, "一般吧"))
     assert "专员" in done and "30.00元" in done
     rows = bot_server.rows(

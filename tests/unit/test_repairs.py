@@ -49,6 +49,14 @@ def test_covered_repair_deadlines_in_working_days() -> None:
     assert decision.values.complete_due == D(2026, 11, 30)
 
 
+def test_a_visit_after_today_moves_the_completion_date_not_the_reply() -> None:
+    """A visit booked for next Thursday cannot be finished five working days from today."""
+    decision = repair(D(2026, 9, 4), work_starts=D(2026, 12, 3))
+    assert decision.values.respond_due == D(2026, 11, 25)
+    assert decision.values.complete_due == D(2026, 12, 10)
+    assert repair(D(2026, 9, 4), work_starts=TODAY).values.complete_due == D(2026, 11, 30)
+
+
 def test_human_damage_is_not_covered() -> None:
     assert repair(D(2026, 9, 4), human_damage=True).verdict is Verdict.REPAIR_HUMAN_DAMAGE
 
