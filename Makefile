@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lock lint types check-deps unit validate train rasa-test test-stories e2e eval-nlu test migrate seed run shell clean
+.PHONY: help setup lock lint types check-deps unit validate train rasa-test test-stories e2e eval-nlu test migrate seed run shell report clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -120,6 +120,9 @@ run: seed train ## start the bot and the demo shop page at http://localhost:8080
 
 shell: seed train ## talk to the bot in the terminal, with actions running
 	@$(LOAD_ENV); $(PY) -m bot serve --shell
+
+report: seed ## the satisfaction report of the last 12 months: reports/satisfaction/report.html
+	@$(LOAD_ENV); $(PY) -m bot report
 
 clean: ## remove the model, test results and the local database
 	rm -rf models results aftersales.db .pytest_cache .ruff_cache .mypy_cache

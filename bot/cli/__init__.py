@@ -1,5 +1,5 @@
-"""`python -m bot <command>`: migrate, seed, status, serve, tick, handle, photos and
-nlu-review."""
+"""`python -m bot <command>`: migrate, seed, status, serve, tick, handle, photos, nlu-review
+and report."""
 
 from __future__ import annotations
 
@@ -100,6 +100,18 @@ def _photos(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from bot.insights.report import write_report  # matplotlib: loaded only for the report
+
+    try:
+        html, data = write_report(Path(args.out), args.since, args.until)
+    except (StoreError, OSError, ValueError) as exc:
+        print(f"error: no report written: {exc}", file=sys.stderr)
+        return 1
+    print(f"report written to {html} (figures in {data})")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from bot.cli.serve import serve  # imported here: only this command needs subprocess plumbing
 
@@ -179,6 +191,19 @@ def main(argv: list[str] | None = None) -> int:
         help="add a labelled file to data/nlu/reviewed.yml",
     )
     review_cmd.set_defaults(run=_nlu_review)
+    report_cmd = commands.add_parser(
+        "report", help="the satisfaction report (HTML and JSON) of a period, from the store"
+    )
+    report_cmd.add_argument(
+        "--since", type=dt.date.fromisoformat, help="from DATE (YYYY-MM-DD); default 12 months ago"
+    )
+    report_cmd.add_argument(
+        "--until", type=dt.date.fromisoformat, help="up to DATE, included; default today"
+    )
+    report_cmd.add_argument(
+        "--out", default=str(PROJECT_ROOT / "reports" / "satisfaction"), help="folder to write to"
+    )
+    report_cmd.set_defaults(run=_report)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

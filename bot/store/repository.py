@@ -660,6 +660,27 @@ class AfterSalesRepository:
         ).first()
         return found is not None
 
+    def ratings_between(self, since: dt.datetime, until: dt.datetime) -> list[Rating]:
+        """Every survey offered in [since, until), declined ones included, oldest first."""
+        return list(
+            self.session.execute(
+                select(Rating)
+                .where(Rating.created_at >= since, Rating.created_at < until)
+                .order_by(Rating.created_at, Rating.id)
+            ).scalars()
+        )
+
+    def complaint_reply_times(
+        self, since: dt.datetime, until: dt.datetime
+    ) -> list[tuple[dt.datetime, dt.datetime | None]]:
+        """(opened, first replied) of the complaints opened in [since, until)."""
+        rows = self.session.execute(
+            select(Complaint.created_at, Complaint.replied_at).where(
+                Complaint.created_at >= since, Complaint.created_at < until
+            )
+        ).all()
+        return [(opened, replied) for opened, replied in rows]
+
     def find_complaint(self, public_id: str) -> Complaint:
         """The complaint with this public id; InvalidRequest if there is none."""
         return self._by_public_id(Complaint, public_id)
