@@ -1,5 +1,5 @@
-"""`python -m bot <command>`: migrate, seed, status, serve, tick, handle, photos, nlu-review
-and report."""
+"""`python -m bot <command>`: migrate, seed, status, serve, tick, handle, photos, nlu-review,
+report and sla."""
 
 from __future__ import annotations
 
@@ -112,6 +112,21 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sla(args: argparse.Namespace) -> int:
+    from bot.services.deadlines import due_text, open_deadlines, time_left
+
+    try:
+        deadlines = open_deadlines(dt.timedelta(hours=args.within))
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for d in deadlines:
+        print(f"{time_left(d.left)}\t{d.public_id}\t{d.label}\t截止 {due_text(d.due)}")
+    overdue = sum(d.overdue for d in deadlines)
+    print(f"{overdue} overdue, {len(deadlines) - overdue} due within {args.within} hours")
+    return 1 if overdue else 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from bot.cli.serve import serve  # imported here: only this command needs subprocess plumbing
 
@@ -204,6 +219,13 @@ def main(argv: list[str] | None = None) -> int:
         "--out", default=str(PROJECT_ROOT / "reports" / "satisfaction"), help="folder to write to"
     )
     report_cmd.set_defaults(run=_report)
+    sla_cmd = commands.add_parser(
+        "sla", help="what is overdue or due soon; exit status 1 when anything is overdue"
+    )
+    sla_cmd.add_argument(
+        "--within", type=int, default=24, metavar="HOURS", help="also list what falls due within"
+    )
+    sla_cmd.set_defaults(run=_sla)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

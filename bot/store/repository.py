@@ -961,7 +961,50 @@ class AfterSalesRepository:
             ).scalars()
         )
 
-    # --- what the scheduled job looks at ------------------------------------------------------
+    # --- what the scheduled job and the operators look at --------------------------------------
+
+    def open_commitments(self) -> list[tuple[str, str, dt.date | dt.datetime]]:
+        """(what, public id, due) of every promise still open: a date is due by its end in
+        the shop's zone, a moment at that moment. A waiting handoff is due by when it was
+        asked (its deadline depends on the agents' hours, which the caller knows)."""
+        found: list[tuple[str, str, dt.date | dt.datetime]] = []
+        for complaint in self.session.execute(
+            select(Complaint).where(Complaint.status.in_(("open", "replied")))
+        ).scalars():
+            if complaint.replied_at is None:
+                found.append(("complaint_reply", complaint.public_id, complaint.reply_due))
+            found.append(("complaint_solution", complaint.public_id, complaint.solution_due))
+        for request in self.session.execute(
+            select(AfterSalesRequest).where(AfterSalesRequest.status.in_(("submitted", "received")))
+        ).scalars():
+            if request.status == "submitted":
+                found.append(("review", request.public_id, request.review_due))
+            elif request.kind == "exchange":
+                found.append(("exchange_ship", request.public_id, request.processing_due))
+        for refund in self.session.execute(
+            select(Refund).where(
+                Refund.due_on.is_not(None),
+                Refund.paid_out_on.is_(None),
+                Refund.cancelled_on.is_(None),
+            )
+        ).scalars():
+            found.append(("refund_pay", refund.public_id, refund.due_on))
+        for booking in self.session.execute(
+            select(RepairBooking).where(RepairBooking.status.in_(ACTIVE_BOOKING_STATUSES))
+        ).scalars():
+            if booking.status == "booked" and booking.slot_start is not None:
+                found.append(("repair_visit", booking.public_id, booking.slot_start))
+            if booking.complete_due is not None:
+                found.append(("repair_complete", booking.public_id, booking.complete_due))
+        for ticket in self.session.execute(
+            select(ParcelTicket).where(ParcelTicket.status == "open")
+        ).scalars():
+            found.append(("parcel_check", ticket.public_id, ticket.check_due))
+        for handoff in self.session.execute(
+            select(HandoffRequest).where(HandoffRequest.status == "waiting")
+        ).scalars():
+            found.append(("handoff", handoff.public_id, handoff.created_at))
+        return found
 
     def reviews_overdue(self, today: dt.date) -> list[AfterSalesRequest]:
         """Applications still unreviewed after their review date."""
