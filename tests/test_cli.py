@@ -141,6 +141,17 @@ def test_each_run_gets_a_web_channel_key_unless_one_is_set() -> None:
     assert shared["WEB_CHANNEL_KEY"] == "one-key-for-every-replica"
 
 
+def test_only_the_demo_makes_a_console_password_and_never_overrides_one_set() -> None:
+    from bot.cli.serve import demo_console_password
+    from bot.web.console_auth import verify_password
+
+    assert demo_console_password({}) is None  # production: no password made up
+    env = {"BOT_DEMO": "1"}
+    password = demo_console_password(env)
+    assert password and verify_password(password, env["OPS_PASSWORD_HASH"])
+    assert demo_console_password({"BOT_DEMO": "1", "OPS_PASSWORD_HASH": "scrypt$set"}) is None
+
+
 def test_the_servers_that_take_messages_stop_before_the_action_server(tmp_path: Path) -> None:
     """Turns the Rasa server accepted still need actions while it drains them."""
     from bot.cli.serve import _stop

@@ -1,5 +1,5 @@
 """`python -m bot <command>`: migrate, seed, status, serve, tick, handle, photos, nlu-review,
-report and sla."""
+report, sla and console-password."""
 
 from __future__ import annotations
 
@@ -127,6 +127,23 @@ def _sla(args: argparse.Namespace) -> int:
     return 1 if overdue else 0
 
 
+def _console_password(_args: argparse.Namespace) -> int:
+    import getpass
+
+    from bot.web.console_auth import hash_password
+
+    password = getpass.getpass("console password: ")
+    if getpass.getpass("again: ") != password:
+        print("error: the two differ", file=sys.stderr)
+        return 1
+    try:
+        print(f"OPS_PASSWORD_HASH={hash_password(password)}")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from bot.cli.serve import serve  # imported here: only this command needs subprocess plumbing
 
@@ -173,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         "handle", help="move a request on, as the service team: approve RT…, receive RT…, …"
     )
     handle_cmd.add_argument(
-        "step", choices=[*STEPS, "reply", "reject", "close-handoff", *PARCEL_OUTCOMES]
+        "step",
+        choices=[*STEPS, "reply", "reject", "take-handoff", "close-handoff", *PARCEL_OUTCOMES],
     )
     handle_cmd.add_argument("public_id", help="the request's id, e.g. RT20261128-0001")
     handle_cmd.add_argument(
@@ -226,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
         "--within", type=int, default=24, metavar="HOURS", help="also list what falls due within"
     )
     sla_cmd.set_defaults(run=_sla)
+    commands.add_parser(
+        "console-password", help="print OPS_PASSWORD_HASH for the operator console's password"
+    ).set_defaults(run=_console_password)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

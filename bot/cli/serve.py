@@ -131,6 +131,18 @@ def server_env(options: ServeOptions, environ: dict[str, str]) -> dict[str, str]
     return env
 
 
+def demo_console_password(env: dict[str, str]) -> str | None:
+    """With BOT_DEMO=1 and no OPS_PASSWORD_HASH, a password made for this run opens the
+    operator console (its hash goes into `env`); production sets its own hash."""
+    if env.get("BOT_DEMO") != "1" or env.get("OPS_PASSWORD_HASH"):
+        return None
+    from bot.web.console_auth import hash_password
+
+    password = secrets.token_urlsafe(12)
+    env["OPS_PASSWORD_HASH"] = hash_password(password)
+    return password
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -222,10 +234,17 @@ def serve(shell: bool = False) -> int:
         if shell:
             print("Starting the shell; type /stop to leave.", flush=True)
         else:
+            console_password = demo_console_password(env)
             print(
                 f"Bot starting (the model takes about a minute to load). Talk to it at\n"
                 f"  web page:  http://{options.web_host}:{options.web_port}/\n"
-                f"  REST:      POST http://{options.rasa_host}:{options.rasa_port}"
+                + (
+                    f"  console:   http://{options.web_host}:{options.web_port}/ops"
+                    f"  (password for this run: {console_password})\n"
+                    if console_password
+                    else ""
+                )
+                + f"  REST:      POST http://{options.rasa_host}:{options.rasa_port}"
                 f'/webhooks/rest/webhook  {{"sender": "chat-7f3a9c2e", "message": "你好"}}\n'
                 f"Ctrl-C stops all servers.",
                 flush=True,

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 import jieba
-import jieba.analyse
 
 NEGATIONS = frozenset({"不", "没", "没有", "未", "太", "不太", "很难"})
 # Words that occur in any comment about anything: particles, pronouns, the shop itself.
@@ -38,9 +38,14 @@ class Keyword:
 
 
 @cache
-def _idf() -> dict[str, float]:
+def _idf() -> tuple[dict[str, float], float]:
+    """jieba's IDF table and its median (for words it does not know)."""
     jieba.setLogLevel(logging.WARNING)
-    return jieba.analyse.default_tfidf.idf_freq
+    with warnings.catch_warnings():  # jieba.analyse reads its table without closing the file
+        warnings.simplefilter("ignore", ResourceWarning)
+        from jieba import analyse
+    tfidf = analyse.default_tfidf
+    return tfidf.idf_freq, tfidf.median_idf
 
 
 def words_of(comment: str) -> set[str]:
@@ -71,8 +76,7 @@ def keywords(
     if not texts:
         return []
     counts = Counter(word for text in texts for word in words_of(text))
-    idf = _idf()
-    median_idf = jieba.analyse.default_tfidf.median_idf
+    idf, median_idf = _idf()
     ranked = sorted(counts.items(), key=lambda item: (-item[1], -idf.get(item[0], median_idf)))
     return [
         Keyword(

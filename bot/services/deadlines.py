@@ -33,6 +33,7 @@ class Deadline:
     public_id: str
     due: dt.datetime  # in the shop's zone
     left: dt.timedelta
+    conversation_id: str | None = None  # where the customer asked, for the transcript
 
     @property
     def label(self) -> str:
@@ -75,12 +76,12 @@ def open_deadlines(within: dt.timedelta | None = None) -> list[Deadline]:
     with open_repository() as repo:
         commitments = repo.open_commitments()
     found = []
-    for what, public_id, due in commitments:
+    for what, public_id, due, conversation_id in commitments:
         moment = _moment(due, tz)
         if what == "handoff":
             moment = handoff_due(moment, rules)
         if within is None or moment - now <= within:
-            found.append(Deadline(what, public_id, moment, moment - now))
+            found.append(Deadline(what, public_id, moment, moment - now, conversation_id))
     return sorted(found, key=lambda d: (d.due, d.public_id))
 
 

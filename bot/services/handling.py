@@ -178,12 +178,19 @@ def close_parcel_check(
         )  # fmt: skip
 
 
+def take_handoff(repo: AfterSalesRepository, handoff: HandoffRequest, now: dt.datetime) -> None:
+    """An agent has the conversation: it leaves the waiting list, and nobody else takes it."""
+    _expect(handoff.status, ("waiting",), handoff.public_id, "take")
+    handoff.status = "taken"
+    repo.record_event(handoff.public_id, "taken", actor="agent", now=now)
+
+
 def close_handoff(
     repo: AfterSalesRepository, handoff: HandoffRequest, now: dt.datetime, note: str
 ) -> None:
     """An agent finished with the customer: the handoff is done, and the conversation is
     offered the survey (once per conversation, and not if it already gave a score)."""
-    _expect(handoff.status, ("waiting",), handoff.public_id, "close")
+    _expect(handoff.status, ("waiting", "taken"), handoff.public_id, "close")
     handoff.status = "done"
     repo.record_event(
         handoff.public_id, "closed", actor="agent", now=now,
@@ -255,6 +262,8 @@ def apply_step(step: str, public_id: str, text: str | None = None) -> None:
             reply_complaint(repo, repo.find_complaint(public_id), now, text or "")
         elif step == "reject":
             reject(repo, repo.find_request(public_id), now, text or "")
+        elif step == "take-handoff":
+            take_handoff(repo, repo.find_handoff(public_id), now)
         elif step == "close-handoff":
             close_handoff(repo, repo.find_handoff(public_id), now, text or "")
         elif step in PARCEL_OUTCOMES:

@@ -347,6 +347,19 @@ class OwnershipCheck(Base):
     created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
 
 
+class ConsoleLogin(Base):
+    """One attempt to sign in to the operator console. Failures drive its lockout, kept here
+    so that a restart or a second replica forgets nothing. `client` is a keyed digest of the
+    address, not the address."""
+
+    __tablename__ = "console_logins"
+
+    id = Column(Integer, primary_key=True)
+    client = Column(String(32), nullable=False)
+    succeeded = Column(Boolean, nullable=False)
+    created_at = Column(UtcDateTime, nullable=False, default=_utcnow, index=True)
+
+
 class ChannelDelivery(Base):
     """One callback a messaging platform delivered (a message or event id, or a signature
     that covers no body), so a replay or re-delivery is handled once, whichever server

@@ -51,6 +51,7 @@ from bot.store.models import (
     AfterSalesRequest,
     ChannelDelivery,
     Complaint,
+    ConsoleLogin,
     Customer,
     CustomerNotice,
     HandoffRequest,
@@ -67,6 +68,8 @@ from bot.store.models import (
 from bot.tracking import COURIERS
 
 REQUEST_KINDS = ("return", "exchange", "refund_only")
+# (what is promised, public id, due date or moment, conversation id): see open_commitments
+Commitment = tuple[str, str, "dt.date | dt.datetime", "str | None"]
 # Applications and bookings that are still being handled: a second one for the same item
 # would duplicate the work (and, for refund-only, the money).
 OPEN_REQUEST_STATUSES = ("submitted", "approved", "received")
@@ -761,12 +764,12 @@ class AfterSalesRepository:
         complaint: Complaint | None = None,
         actor: str = "customer",
     ) -> HandoffRequest:
-        """Queue the conversation for a human agent; one waiting request per conversation
-        (`actor` "system" when the shop escalates a request itself)."""
+        """Queue the conversation for a human agent; one open request per conversation, waiting
+        or taken by an agent (`actor` "system" when the shop escalates a request itself)."""
         waiting = self.session.execute(
             select(HandoffRequest).where(
                 HandoffRequest.conversation_id == conversation_id,
-                HandoffRequest.status == "waiting",
+                HandoffRequest.status.in_(("waiting", "taken")),
             )
         ).scalar_one_or_none()
         if waiting is not None:
@@ -961,26 +964,44 @@ class AfterSalesRepository:
             ).scalars()
         )
 
+    # --- the operator console's sign-in ------------------------------------------------------
+
+    def record_console_login(self, client: str, succeeded: bool, now: dt.datetime) -> None:
+        """Keep one sign-in attempt (`client`: a digest of where it came from)."""
+        self.session.add(ConsoleLogin(client=client, succeeded=succeeded, created_at=now))
+        self.session.flush()
+
+    def console_failures_since(self, since: dt.datetime, client: str | None = None) -> int:
+        """Failed sign-ins since `since`: from `client`, or from anywhere."""
+        query = select(func.count(ConsoleLogin.id)).where(
+            ConsoleLogin.succeeded.is_(False), ConsoleLogin.created_at >= since
+        )
+        if client is not None:
+            query = query.where(ConsoleLogin.client == client)
+        return int(self.session.execute(query).scalar_one())
+
     # --- what the scheduled job and the operators look at --------------------------------------
 
-    def open_commitments(self) -> list[tuple[str, str, dt.date | dt.datetime]]:
-        """(what, public id, due) of every promise still open: a date is due by its end in
-        the shop's zone, a moment at that moment. A waiting handoff is due by when it was
-        asked (its deadline depends on the agents' hours, which the caller knows)."""
-        found: list[tuple[str, str, dt.date | dt.datetime]] = []
+    def open_commitments(self) -> list[Commitment]:
+        """(what, public id, due, conversation) of every promise still open: a date is due by
+        its end in the shop's zone, a moment at that moment. A waiting handoff is given with
+        when it was asked (its deadline depends on the agents' hours, which the caller knows)."""
+        found: list[Commitment] = []
         for complaint in self.session.execute(
             select(Complaint).where(Complaint.status.in_(("open", "replied")))
         ).scalars():
+            talk = complaint.conversation_id
             if complaint.replied_at is None:
-                found.append(("complaint_reply", complaint.public_id, complaint.reply_due))
-            found.append(("complaint_solution", complaint.public_id, complaint.solution_due))
+                found.append(("complaint_reply", complaint.public_id, complaint.reply_due, talk))
+            found.append(("complaint_solution", complaint.public_id, complaint.solution_due, talk))
         for request in self.session.execute(
             select(AfterSalesRequest).where(AfterSalesRequest.status.in_(("submitted", "received")))
         ).scalars():
+            talk = request.conversation_id
             if request.status == "submitted":
-                found.append(("review", request.public_id, request.review_due))
+                found.append(("review", request.public_id, request.review_due, talk))
             elif request.kind == "exchange":
-                found.append(("exchange_ship", request.public_id, request.processing_due))
+                found.append(("exchange_ship", request.public_id, request.processing_due, talk))
         for refund in self.session.execute(
             select(Refund).where(
                 Refund.due_on.is_not(None),
@@ -988,22 +1009,27 @@ class AfterSalesRepository:
                 Refund.cancelled_on.is_(None),
             )
         ).scalars():
-            found.append(("refund_pay", refund.public_id, refund.due_on))
+            talk = refund.request.conversation_id if refund.request else None
+            found.append(("refund_pay", refund.public_id, refund.due_on, talk))
         for booking in self.session.execute(
             select(RepairBooking).where(RepairBooking.status.in_(ACTIVE_BOOKING_STATUSES))
         ).scalars():
+            talk = booking.conversation_id
             if booking.status == "booked" and booking.slot_start is not None:
-                found.append(("repair_visit", booking.public_id, booking.slot_start))
+                found.append(("repair_visit", booking.public_id, booking.slot_start, talk))
             if booking.complete_due is not None:
-                found.append(("repair_complete", booking.public_id, booking.complete_due))
+                found.append(("repair_complete", booking.public_id, booking.complete_due, talk))
         for ticket in self.session.execute(
             select(ParcelTicket).where(ParcelTicket.status == "open")
         ).scalars():
-            found.append(("parcel_check", ticket.public_id, ticket.check_due))
+            found.append(
+                ("parcel_check", ticket.public_id, ticket.check_due, ticket.conversation_id)
+            )
         for handoff in self.session.execute(
             select(HandoffRequest).where(HandoffRequest.status == "waiting")
         ).scalars():
-            found.append(("handoff", handoff.public_id, handoff.created_at))
+            talk = handoff.conversation_id
+            found.append(("handoff", handoff.public_id, handoff.created_at, talk))
         return found
 
     def reviews_overdue(self, today: dt.date) -> list[AfterSalesRequest]:

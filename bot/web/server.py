@@ -9,7 +9,9 @@
   (`make run` sets it; production never does): 404 otherwise;
 - `GET|POST /upload?t=…` the photo upload page a signed link opens (`bot/web/uploads.py`);
 - `GET /operator/…` a request's photos for the service team, with OPERATOR_TOKEN only
-  (`bot/web/operator.py`).
+  (`bot/web/operator.py`);
+- `/ops…` the operator console behind a password, with OPS_PASSWORD_HASH only
+  (`bot/web/console.py`).
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import os
-from collections.abc import AsyncIterator
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +39,8 @@ from bot.identifiers import WIDGET_KEY_HEADER, WIDGET_SENDER
 from bot.privacy import install_log_redaction
 from bot.privacy.redact import too_deep
 from bot.store import StoreError, open_repository
-from bot.web import operator, uploads
+from bot.web import console, operator, uploads
+from bot.web.console_auth import is_password_hash
 
 logger = logging.getLogger(__name__)
 
@@ -67,11 +72,17 @@ class WebOptions:
     channel_key: str = ""  # WEB_CHANNEL_KEY: what the bot's web channel accepts from us
     upload_secret: str | None = None  # UPLOAD_LINK_SECRET: signs the photo upload links
     operator_token: str | None = None  # OPERATOR_TOKEN: the service team's bearer token
+    # OPS_PASSWORD_HASH (python -m bot console-password) and OPS_SESSION_SECRET; without a
+    # session secret, one made at start-up (sessions end with the process)
+    ops_console: console.ConsoleOptions = dataclasses.field(
+        default_factory=lambda: console.ConsoleOptions(None, "")
+    )
 
     @classmethod
     def from_env(cls) -> WebOptions:
         """RASA_URL (default http://127.0.0.1:$RASA_PORT), BOT_DEMO, CUSTOMER_TOKEN_SECRET,
-        WEB_CHANNEL_KEY, UPLOAD_LINK_SECRET, OPERATOR_TOKEN."""
+        WEB_CHANNEL_KEY, UPLOAD_LINK_SECRET, OPERATOR_TOKEN, OPS_PASSWORD_HASH,
+        OPS_SESSION_SECRET."""
         port = os.environ.get("RASA_PORT", "5005")
         return cls(
             rasa_url=os.environ.get("RASA_URL", f"http://127.0.0.1:{port}"),
@@ -80,6 +91,10 @@ class WebOptions:
             channel_key=os.environ.get("WEB_CHANNEL_KEY", ""),
             upload_secret=os.environ.get("UPLOAD_LINK_SECRET") or None,
             operator_token=os.environ.get("OPERATOR_TOKEN") or None,
+            ops_console=console.ConsoleOptions(
+                password_hash=os.environ.get("OPS_PASSWORD_HASH") or None,
+                secret=os.environ.get("OPS_SESSION_SECRET") or secrets.token_urlsafe(32),
+            ),
         )
 
 
@@ -210,6 +225,16 @@ async def _operator_photo(request: web.Request) -> web.Response:
     return await operator.get_photo(request, request.app[OPTIONS].operator_token)
 
 
+ConsoleHandler = Callable[[web.Request, console.ConsoleOptions], Awaitable[web.Response]]
+
+
+def _console(handler: ConsoleHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def route(request: web.Request) -> web.Response:
+        return await handler(request, request.app[OPTIONS].ops_console)
+
+    return route
+
+
 def create_app(options: WebOptions) -> web.Application:
     """The page's web application."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_security_headers])
@@ -226,6 +251,15 @@ def create_app(options: WebOptions) -> web.Application:
     app.router.add_post("/upload", _upload, expect_handler=_upload_expect)
     app.router.add_get("/operator/requests/{subject}/photos", _operator_photos)
     app.router.add_get(r"/operator/photos/{photo_id:\d{1,12}}", _operator_photo)
+    app.router.add_get("/ops", _console(console.dashboard))
+    app.router.add_get("/ops/login", _console(console.login_page))
+    app.router.add_post("/ops/login", _console(console.login))
+    app.router.add_post("/ops/logout", _console(console.logout))
+    app.router.add_get("/ops/report", _console(console.report))
+    app.router.add_get("/ops/conversations", _console(console.conversation))
+    app.router.add_post(
+        r"/ops/{step:take-handoff|resolve}/{public_id:[A-Z]{2}\d{8}-\d{4}}", _console(console.act)
+    )
     return app
 
 
@@ -295,6 +329,12 @@ def main(argv: list[str] | None = None) -> int:
             "OPERATOR_TOKEN is shorter than %d bytes: the /operator routes stay off",
             operator.MIN_TOKEN_BYTES,
         )
+    hashed = options.ops_console.password_hash
+    if hashed and not is_password_hash(hashed):
+        logger.error(
+            "OPS_PASSWORD_HASH is not a hash from 'python -m bot console-password': /ops stays off"
+        )
+        options = dataclasses.replace(options, ops_console=console.ConsoleOptions(None, ""))
     logging.getLogger("aiohttp.server").addFilter(ShortProtocolErrors())
     with contextlib.suppress(GracefulExit, KeyboardInterrupt):  # the way to stop it
         asyncio.run(_serve(create_app(options), args.host, args.port))

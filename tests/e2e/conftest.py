@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -19,9 +20,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from playwright.sync_api import Browser, sync_playwright
 
 from bot.cli.serve import MODEL_PATH
 from bot.config import PROJECT_ROOT
+from bot.web.console_auth import hash_password
 
 STARTUP_TIMEOUT_S = 300  # the model takes ~45 s to load on 2 cores; CI machines may be slower
 TOKEN_SECRET = "e2e-sign-in-secret-" + "z" * 16  # what the shop's sign-in service would hold
@@ -29,6 +32,9 @@ DINGTALK_SECRET = "e2e-dingtalk-app-secret"  # what DingTalk's developer console
 UPLOAD_SECRET = "e2e-upload-link-secret-" + "u" * 16  # signs the photo upload links
 OPERATOR_TOKEN = "e2e-operator-token-" + "o" * 20  # the service team's photo routes
 WEB_CHANNEL_KEY = "e2e-web-channel-key-" + "k" * 16  # shared by the page's server and Rasa
+CONSOLE_PASSWORD = "e2e console password"  # the operator console's, hashed into the env
+CHROMIUM = "/usr/bin/chromium"
+TIMEOUT_MS = 30_000  # a turn that runs actions takes well under a second; CI machines vary
 # What Feishu's and WeCom's consoles would show for the apps the tests pretend to be.
 FEISHU = {
     "FEISHU_APP_ID": "cli_e2e",
@@ -214,6 +220,17 @@ def _query_token(path: str) -> str:
     return parse_qs(urlsplit(path).query).get("access_token", [""])[0]
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium, driven by Playwright."""
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} is missing: make setup installs Debian's chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture(scope="session")
 def fake_platform() -> Iterator[FakePlatform]:
     platform = FakePlatform()
@@ -253,6 +270,8 @@ def bot_server(
         "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET,
         "UPLOAD_LINK_SECRET": UPLOAD_SECRET,
         "OPERATOR_TOKEN": OPERATOR_TOKEN,
+        "OPS_PASSWORD_HASH": hash_password(CONSOLE_PASSWORD),
+        "OPS_REPORT_DIR": str(workdir / "report"),
     }
     for command in ("migrate", "seed"):
         subprocess.run(

@@ -1,0 +1,74 @@
+"""A conversation as the service team reads it: who said what and when, from the tracker
+store the bot writes (already redacted; phone numbers are masked once more here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from bot.config import get_settings
+from bot.privacy.redact import mask_phones_in
+
+MAX_CONVERSATION_ID = 128
+MAX_LINES = 500  # the latest turns of a very long conversation
+
+
+@dataclass(frozen=True)
+class Line:
+    """One message of a conversation."""
+
+    speaker: str  # "customer" / "bot"
+    text: str
+    at: dt.datetime  # in the shop's zone
+
+
+def tracker_url() -> str:
+    """The tracker store's database: the embedded default's SQLite file."""
+    return f"sqlite:///{get_settings().tracker_db}"
+
+
+_EVENTS = sa.table(
+    "events",
+    sa.column("id", sa.Integer),
+    sa.column("sender_id", sa.String),
+    sa.column("type_name", sa.String),
+    sa.column("timestamp", sa.Float),
+    sa.column("data", sa.Text),
+)
+
+
+def transcript(conversation_id: str, url: str | None = None) -> list[Line]:
+    """The conversation's messages, oldest first (the latest MAX_LINES of them); none for an
+    unknown conversation or a store that holds no conversations yet."""
+    if not conversation_id or len(conversation_id) > MAX_CONVERSATION_ID:
+        return []
+    tz = get_settings().tz
+    engine = sa.create_engine(url or tracker_url(), future=True)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("events"):
+                return []
+            rows = connection.execute(
+                sa.select(_EVENTS.c.type_name, _EVENTS.c.timestamp, _EVENTS.c.data)
+                .where(
+                    _EVENTS.c.sender_id == conversation_id,
+                    _EVENTS.c.type_name.in_(("user", "bot")),
+                )
+                .order_by(_EVENTS.c.id.desc())
+                .limit(MAX_LINES)
+            ).all()
+    finally:
+        engine.dispose()
+    lines = []
+    for type_name, timestamp, data in reversed(rows):
+        try:
+            text = str(json.loads(data or "{}").get("text") or "")
+        except (ValueError, AttributeError):
+            text = ""
+        at = dt.datetime.fromtimestamp(timestamp or 0, tz)
+        speaker = "customer" if type_name == "user" else "bot"
+        lines.append(Line(speaker, mask_phones_in(text), at))
+    return lines
