@@ -149,6 +149,39 @@ def _extremes(data: dict[str, Any]) -> str:
     )
 
 
+def _bot_quality(data: dict[str, Any]) -> str:
+    bot = data["bot_quality"]
+    if not bot["conversations"]:
+        return "<p class='muted'>本期对话记录里没有客户消息。</p>"
+    median = bot["median_turns_per_job"]
+    lines = _table(
+        ["指标", "数值"],
+        [
+            ["对话数（有客户消息）", str(bot["conversations"])],
+            ["客户消息数", str(bot["messages"])],
+            ["没听懂的消息占比（nlu_fallback）", _pct(bot["fallback_rate"])],
+            ["转人工的对话占比", _pct(bot["handoff_rate"])],
+            ["表单中途放弃的对话", str(bot["abandoned_conversations"])],
+            ["办完的业务", str(bot["jobs_done"])],
+            ["每件业务的客户消息数（中位数）", "—" if median is None else f"{median:g}"],
+        ],
+    )
+
+    def counted(title: str, head: str, pairs: list[list[Any]]) -> str:
+        rows = [[str(name), str(count)] for name, count in pairs]
+        return f"<h3>{escape(title)}</h3>" + (
+            _table([head, "次数"], rows) if rows else "<p class='muted'>无。</p>"
+        )
+
+    return (
+        "<p>来自对话记录（已脱敏）：这些数字决定下一步该训练什么。</p>"
+        + lines
+        + counted("没听懂时，模型最接近的猜测", "意图", bot["fallback_guesses"])
+        + counted("转人工之前客户说的是", "意图", bot["handoff_after"])
+        + counted("中途放弃在哪个问题", "表单 / 问到的信息", bot["abandoned"])
+    )
+
+
 def render_page(data: dict[str, Any], charts: dict[str, str]) -> str:
     """The whole report page."""
     summary = data["summary"]
@@ -194,5 +227,6 @@ def render_page(data: dict[str, Any], charts: dict[str, str]) -> str:
 <h2>分组对比</h2>{_groups(data)}
 <h2>留言关键词</h2>{_keywords(data)}
 <h2>极端评价复核</h2>{_extremes(data)}
+<h2>机器人自身的问题</h2>{_bot_quality(data)}
 </body></html>
 """

@@ -21,6 +21,7 @@ from typing import Any
 from bot.clock import shop_now
 from bot.config import PROJECT_ROOT
 from bot.insights import figures as fig
+from bot.insights.bot_quality import BotQuality, bot_quality
 from bot.insights.figures import Group, RatingRow, Summary
 from bot.insights.keywords import Keyword, keywords
 from bot.insights.page import render_page
@@ -76,13 +77,25 @@ def row_of(rating: Rating, tz: dt.tzinfo) -> RatingRow:
     )
 
 
-def load(period: Period) -> tuple[list[RatingRow], list[tuple[dt.datetime, dt.datetime | None]]]:
-    """The period's ratings and its complaints' reply times, from the configured store."""
+@dataclass(frozen=True)
+class Loaded:
+    """What the report reads: ratings, complaint reply times, the bot's own figures."""
+
+    ratings: list[RatingRow]
+    complaints: list[tuple[dt.datetime, dt.datetime | None]]
+    bot: BotQuality
+
+
+def load(period: Period, now: dt.datetime) -> Loaded:
+    """The period's ratings and complaints from the store, and its conversations from the
+    tracker store."""
+    from bot.services.transcripts import events_between
+
     tz = period.since.tzinfo or dt.timezone.utc
     with open_repository() as repo:
         rows = [row_of(r, tz) for r in repo.ratings_between(*_utc(period))]
         complaints = repo.complaint_reply_times(*_utc(period))
-    return rows, complaints
+    return Loaded(rows, complaints, bot_quality(events_between(period.since, period.until), now))
 
 
 def _utc(period: Period) -> tuple[dt.datetime, dt.datetime]:
@@ -105,13 +118,10 @@ def _plain(value: Any) -> Any:
 
 
 def figures_of(
-    rows: list[RatingRow],
-    complaints: list[tuple[dt.datetime, dt.datetime | None]],
-    period: Period,
-    now: dt.datetime,
-    rules: PolicyRules,
+    loaded: Loaded, period: Period, now: dt.datetime, rules: PolicyRules
 ) -> dict[str, Any]:
     """Every figure of the report, as plain data (what the JSON file holds)."""
+    rows, complaints = loaded.ratings, loaded.complaints
     summary = fig.summarise(rows)
     monthly = fig.by_period(rows, fig.month_of)
     answered = [r for r in rows if not r.declined]
@@ -140,6 +150,7 @@ def figures_of(
             "pain_point_share": rules.pain_point_share,
             "comments": {"dissatisfied": sum(bool(c.strip()) for c in unhappy),
                          "satisfied": sum(bool(c.strip()) for c in happy)},
+            "bot_quality": loaded.bot,
             "extreme_ratings": [
                 {"created_at": r.created_at, "topic": r.topic, "channel": r.channel,
                  "subject": r.subject, "overall": r.scores.get(Dimension.OVERALL),
@@ -218,8 +229,7 @@ def write_report(
     """Write report.html and report.json for the period into `out`; returns both paths."""
     now = shop_now()
     period = Period.of_days(since, until, now)
-    rows, complaints = load(period)
-    data = figures_of(rows, complaints, period, now, configured_rules())
+    data = figures_of(load(period, now), period, now, configured_rules())
     out.mkdir(parents=True, exist_ok=True)
     json_path, html_path = out / "report.json", out / "report.html"
     json_path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from bot.config import get_settings
+from bot.insights.bot_quality import Event
 from bot.privacy.redact import mask_phones_in
 
 MAX_CONVERSATION_ID = 128
@@ -38,6 +39,44 @@ _EVENTS = sa.table(
     sa.column("timestamp", sa.Float),
     sa.column("data", sa.Text),
 )
+
+
+# What the bot-quality figures read: messages, actions run, forms and their questions.
+QUALITY_EVENTS = ("user", "action", "active_loop", "slot")
+
+
+def events_between(since: dt.datetime, until: dt.datetime, url: str | None = None) -> list[Event]:
+    """Every conversation event in [since, until) that the bot-quality figures read, in order;
+    none when the store holds no conversations yet."""
+    engine = sa.create_engine(url or tracker_url(), future=True)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("events"):
+                return []
+            rows = connection.execute(
+                sa.select(_EVENTS.c.sender_id, _EVENTS.c.type_name, _EVENTS.c.timestamp,
+                          _EVENTS.c.data)
+                .where(
+                    _EVENTS.c.type_name.in_(QUALITY_EVENTS),
+                    _EVENTS.c.timestamp >= since.timestamp(),
+                    _EVENTS.c.timestamp < until.timestamp(),
+                )
+                .order_by(_EVENTS.c.id)
+            ).all()  # fmt: skip
+    finally:
+        engine.dispose()
+    tz = get_settings().tz
+    events = []
+    for sender, kind, timestamp, data in rows:
+        try:
+            parsed = json.loads(data or "{}")
+        except ValueError:
+            continue
+        if isinstance(parsed, dict):
+            events.append(
+                Event(sender, kind, dt.datetime.fromtimestamp(timestamp or 0, tz), parsed)
+            )
+    return events
 
 
 def transcript(conversation_id: str, url: str | None = None) -> list[Line]:

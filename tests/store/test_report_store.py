@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,3 +79,34 @@ def test_the_command_refuses_a_period_that_ends_before_it_starts(
     assert not (tmp_path / "report.html").exists()
     assert main(["report", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "report.json").exists()
+
+
+def test_the_bots_own_figures_come_from_the_conversations_kept(
+    seeded: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = sqlite3.connect(tmp_path / "conversations.db")
+    database.execute(
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT,"
+        " timestamp REAL, intent_name TEXT, action_name TEXT, data TEXT)"
+    )
+    at = shop_now().timestamp() - 3600
+    for n, (kind, data) in enumerate(
+        [
+            ("user", {"parse_data": {"intent": {"name": "nlu_fallback"},
+                                     "intent_ranking": [{"name": "complain"}]}}),
+            ("user", {"parse_data": {"intent": {"name": "human_handoff"}}}),
+            ("action", {"name": "action_request_handoff"}),
+            ("bot", {"text": "not read"}),
+        ]
+    ):  # fmt: skip
+        database.execute(
+            "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)",
+            ("conv-quality", kind, at + n, json.dumps(data)),
+        )
+    database.commit()
+    database.close()
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "conversations.db"))
+    get_settings.cache_clear()
+    bot = _report(tmp_path / "out")["bot_quality"]
+    assert (bot["conversations"], bot["messages"], bot["fallback_rate"]) == (1, 2, 0.5)
+    assert bot["fallback_guesses"] == [["complain", 1]] and bot["handoff_rate"] == 1.0
