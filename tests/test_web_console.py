@@ -229,3 +229,11 @@ def test_a_password_hash_is_checked_and_cannot_choose_its_own_cost() -> None:
     assert auth.is_password_hash(HASH) and not auth.is_password_hash("hunter2hunter2")
     with pytest.raises(ValueError):
         auth.hash_password("short")
+
+
+async def test_the_weeks_promises_kept_are_shown(client: TestClient) -> None:
+    _complaint(hours_ago=30)  # its reply fell due six hours ago, unanswered
+    await sign_in(client)
+    page = await (await client.get("/ops")).text()
+    assert "承诺兑现" in page and "投诉24小时答复" in page
+    assert "<td class='overdue'>" in page  # this week's share is below 100%

@@ -204,6 +204,42 @@ def complaint_reply_share(
     return _share(kept)
 
 
+Promise = tuple[str, "dt.date | dt.datetime", "dt.date | dt.datetime | None"]
+
+
+def _kept(
+    due: dt.date | dt.datetime, done: dt.date | dt.datetime | None, now: dt.datetime
+) -> bool | None:
+    """Kept, broken, or (not done and not yet due) not counted. A date is kept all day."""
+    if isinstance(due, dt.datetime):
+        if done is None:
+            return False if now > due else None
+        return isinstance(done, dt.datetime) and done <= due
+    if done is None:
+        return False if now.date() > due else None
+    return (done.date() if isinstance(done, dt.datetime) else done) <= due
+
+
+def kept_by_week(
+    promises: Iterable[Promise], now: dt.datetime
+) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per ISO week of the deadline, per kind of promise: (kept, counted)."""
+    weeks: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for what, due, done in promises:
+        kept = _kept(due, done, now)
+        if kept is None:
+            continue
+        day = due.astimezone(now.tzinfo).date() if isinstance(due, dt.datetime) else due
+        year, week, _ = day.isocalendar()
+        tally = weeks[f"{year}-W{week:02d}"][what]
+        tally[0] += kept
+        tally[1] += 1
+    return {
+        week: {what: (kept, counted) for what, (kept, counted) in sorted(kinds.items())}
+        for week, kinds in sorted(weeks.items())
+    }
+
+
 def targets(summary: Summary, complaint_share: float | None, rules: PolicyRules) -> list[Target]:
     """The commitment plan: satisfaction, recommendation, and every complaint answered in time."""
     return [

@@ -85,6 +85,24 @@ def open_deadlines(within: dt.timedelta | None = None) -> list[Deadline]:
     return sorted(found, key=lambda d: (d.due, d.public_id))
 
 
+KEPT_WEEKS = 8
+# The commitment plan's promises the store can check, as the console's columns.
+KEPT_LABELS = {"complaint_reply": "投诉24小时答复", "complaint_solution": "投诉48小时方案",
+               "refund_pay": "按时退款"}  # fmt: skip
+
+
+def kept_per_week(weeks: int = KEPT_WEEKS) -> dict[str, dict[str, tuple[int, int]]]:
+    """(kept, counted) per kind of promise for each of the last `weeks` ISO weeks."""
+    from bot.insights.figures import kept_by_week
+
+    now = shop_now()
+    monday = now.date() - dt.timedelta(days=now.weekday() + 7 * (weeks - 1))
+    since = dt.datetime.combine(monday, dt.time(), now.tzinfo)
+    with open_repository() as repo:
+        promises = repo.promises_due_between(since, now + dt.timedelta(days=1))
+    return kept_by_week(promises, now)
+
+
 def due_text(due: dt.datetime) -> str:
     """'11月29日（周日）18:18'; a date's deadline as '12月1日（周二）当天'."""
     if due.time() == dt.time():

@@ -684,6 +684,35 @@ class AfterSalesRepository:
         ).all()
         return [(opened, replied) for opened, replied in rows]
 
+    def promises_due_between(
+        self, since: dt.datetime, until: dt.datetime
+    ) -> list[tuple[str, dt.date | dt.datetime, dt.date | dt.datetime | None]]:
+        """(what, due, when done or None) of the promises falling due in [since, until) that
+        the store can check: complaint replies and solutions, refund pay-outs."""
+        found: list[tuple[str, dt.date | dt.datetime, dt.date | dt.datetime | None]] = []
+        resolved = {
+            subject: moment
+            for subject, moment in self.session.execute(
+                select(RequestEvent.subject, func.min(RequestEvent.created_at))
+                .where(RequestEvent.event == "resolved", RequestEvent.subject.like("CP%"))
+                .group_by(RequestEvent.subject)
+            ).all()
+        }
+        for complaint in self.session.execute(
+            select(Complaint).where(Complaint.reply_due >= since, Complaint.reply_due < until)
+        ).scalars():
+            found.append(("complaint_reply", complaint.reply_due, complaint.replied_at))
+            solved = resolved.get(complaint.public_id)
+            found.append(("complaint_solution", complaint.solution_due, solved))
+        first, last = since.astimezone(self.tz).date(), until.astimezone(self.tz).date()
+        for refund in self.session.execute(
+            select(Refund).where(
+                Refund.due_on >= first, Refund.due_on < last, Refund.cancelled_on.is_(None)
+            )
+        ).scalars():
+            found.append(("refund_pay", refund.due_on, refund.paid_out_on))
+        return found
+
     def find_complaint(self, public_id: str) -> Complaint:
         """The complaint with this public id; InvalidRequest if there is none."""
         return self._by_public_id(Complaint, public_id)

@@ -22,7 +22,14 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.config import PROJECT_ROOT
-from bot.services.deadlines import Deadline, due_text, open_deadlines, time_left
+from bot.services.deadlines import (
+    KEPT_LABELS,
+    Deadline,
+    due_text,
+    kept_per_week,
+    open_deadlines,
+    time_left,
+)
 from bot.services.handling import apply_step
 from bot.services.transcripts import transcript
 from bot.store import InvalidRequest, StoreError
@@ -182,12 +189,29 @@ def _deadline_rows(deadlines: list[Deadline], token: str) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def _kept_table(weeks: dict[str, dict[str, tuple[int, int]]]) -> str:
+    if not weeks:
+        return "<p>最近几周没有到期的承诺。</p>"
+    head = "<tr><th>周</th>" + "".join(f"<th>{escape(v)}</th>" for v in KEPT_LABELS.values())
+    rows = []
+    for week, kinds in weeks.items():
+        cells = []
+        for what in KEPT_LABELS:
+            kept, counted = kinds.get(what, (0, 0))
+            missed = "overdue" if kept < counted else ""
+            text = f"{kept}/{counted}（{kept / counted:.0%}）" if counted else "—"
+            cells.append(f"<td class='{missed}'>{escape(text)}</td>")
+        rows.append(f"<tr><td>{escape(week)}</td>{''.join(cells)}</tr>")
+    return f"<table>{head}</tr>{''.join(rows)}</table>"
+
+
 async def dashboard(request: web.Request, options: ConsoleOptions) -> web.Response:
     """GET /ops: every open promise, nearest to breach first."""
     session = _signed_in(request, options)
     token = auth.form_token(session, options.secret)
     try:
         deadlines = await asyncio.to_thread(open_deadlines)
+        kept = await asyncio.to_thread(kept_per_week)
     except StoreError:
         return _page("运营台", "<p class='error'>数据库暂时不可用。</p>", status=503)
     overdue = sum(d.overdue for d in deadlines)
@@ -199,6 +223,8 @@ async def dashboard(request: web.Request, options: ConsoleOptions) -> web.Respon
         f"<input type='hidden' name='csrf' value='{token}'><button>退出登录</button></form></nav>"
         f"<h2>未完成的承诺（{len(deadlines)} 项，已超时 {overdue} 项）</h2>"
         + _deadline_rows(deadlines, token)
+        + "<h2>承诺兑现（按截止日所在周）</h2>"
+        + _kept_table(kept)
     )
     return _page("运营台", body)
 

@@ -157,3 +157,21 @@ def test_a_keyword_in_more_than_a_fifth_of_comments_is_a_shared_pain_point() -> 
     assert found["等待时间"].shared_pain_point
     assert found["客服"].share == pytest.approx(1 / 5) and not found["客服"].shared_pain_point
     assert keywords([]) == [] and keywords(["   "]) == []
+
+
+def test_promises_kept_per_week_count_only_what_fell_due() -> None:
+    now = dt.datetime(2026, 11, 28, 12, tzinfo=TZ)  # Saturday of 2026-W48
+    due = dt.datetime(2026, 11, 24, 9, tzinfo=TZ)  # Tuesday of W48
+    promises = [
+        ("complaint_reply", due, due - dt.timedelta(hours=1)),  # kept
+        ("complaint_reply", due, due + dt.timedelta(minutes=1)),  # a minute late
+        ("complaint_reply", due, None),  # never answered, past due: broken
+        ("complaint_reply", now + dt.timedelta(hours=3), None),  # not due yet: not counted
+        ("refund_pay", dt.date(2026, 11, 20), dt.date(2026, 11, 20)),  # paid on the day: W47
+        ("refund_pay", dt.date(2026, 11, 27), None),  # unpaid after its day
+    ]
+    weeks = fig.kept_by_week(promises, now)
+    assert weeks == {
+        "2026-W47": {"refund_pay": (1, 1)},
+        "2026-W48": {"complaint_reply": (1, 3), "refund_pay": (0, 1)},
+    }
