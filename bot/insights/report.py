@@ -162,21 +162,16 @@ def figures_of(
 
 
 def _png(draw: Callable[[Any], None], width: float = 7.5, height: float = 3.2) -> str:
-    """A chart drawn by `draw(axes)`, as a base64 PNG for an inline <img>."""
-    import matplotlib
+    """A chart drawn by `draw(axes)`, as a base64 PNG for an inline <img>. Matplotlib's object
+    API, not pyplot: the console may build reports in two threads at once."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
     logging.getLogger("matplotlib").setLevel(logging.WARNING)  # month labels look like dates
-    from matplotlib import pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(width, height), dpi=110)
-    try:
-        draw(axes)
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-    finally:
-        plt.close(figure)
+    figure = Figure(figsize=(width, height), dpi=110)
+    draw(figure.subplots())
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
