@@ -1,4 +1,5 @@
-"""Start the action server and the Rasa server (or shell) together; stop both together.
+"""Start the action server, the Rasa server (or shell) and the page's server together, start
+again any that exits (with a growing pause: bot/cli/supervise.py), and stop them together.
 
 Both bind to 127.0.0.1 unless configured otherwise: the action server has no authentication
 of its own and must never face the internet directly.
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.cli.supervise import Supervised, supervise_once
 from bot.config import PROJECT_ROOT, get_settings
 from bot.customer_tokens import MIN_SECRET_BYTES
 from bot.policy import HolidayFileError, PolicyConfigError, configured_calendar, configured_rules
@@ -194,7 +196,7 @@ def start_ticker() -> threading.Event | None:
 
 
 def serve(shell: bool = False) -> int:
-    """Run both servers in the foreground until Ctrl-C or until one of them exits."""
+    """Run the servers in the foreground until Ctrl-C, starting again any that exits."""
     try:  # fail now, not at a customer's first question, if the operator's files are wrong
         configured_rules()
         configured_calendar()
@@ -225,12 +227,29 @@ def serve(shell: bool = False) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     with tempfile.TemporaryDirectory(prefix="aftersales-") as tmp:
         endpoints = endpoints_file(options, Path(tmp))
-        # Its own session: the terminal's Ctrl-C stops the Rasa server first (it finishes the
-        # turns it accepted, which need actions), and _stop ends this one afterwards.
-        actions = subprocess.Popen(
-            action_server_command(options), cwd=PROJECT_ROOT, env=env, start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-        )  # fmt: skip
+        # Only the server that faces clients gets the size limit: the action server is called
+        # with whole conversations.
+        rasa_env = {**env, "SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES)}
+
+        def start_actions() -> subprocess.Popen[bytes]:
+            # Its own session: the terminal's Ctrl-C stops the Rasa server first (it finishes
+            # the turns it accepted, which need actions), and _stop ends this one afterwards.
+            return subprocess.Popen(
+                action_server_command(options), cwd=PROJECT_ROOT, env=env,
+                start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )  # fmt: skip
+
+        def start_rasa() -> subprocess.Popen[bytes]:
+            command = rasa_server_command(options, endpoints, shell)
+            return subprocess.Popen(command, cwd=PROJECT_ROOT, env=rasa_env)
+
+        def start_web() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(web_server_command(options), cwd=PROJECT_ROOT, env=env)
+
+        actions = Supervised("the action server", start_actions)
+        rasa = Supervised("the Rasa server", start_rasa)
+        children = [actions, rasa] if shell else [actions, rasa, Supervised("the page", start_web)]
         if shell:
             print("Starting the shell; type /stop to leave.", flush=True)
         else:
@@ -249,32 +268,19 @@ def serve(shell: bool = False) -> int:
                 f"Ctrl-C stops all servers.",
                 flush=True,
             )
-        # Only the server that faces clients gets the size limit: the action server is called
-        # with whole conversations.
-        rasa_env = {**env, "SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES)}
-        rasa = subprocess.Popen(
-            rasa_server_command(options, endpoints, shell), cwd=PROJECT_ROOT, env=rasa_env
-        )
-        processes = [actions, rasa]
+        supervise_once(children, time.monotonic())  # starts them all
         ticker = start_ticker()
-        if not shell:
-            processes.append(
-                subprocess.Popen(web_server_command(options), cwd=PROJECT_ROOT, env=env)
-            )
         try:
-            if shell:
-                return rasa.wait()
-            while all(p.poll() is None for p in processes):
+            if shell:  # the shell ends when the customer types /stop: nothing to restart
+                assert rasa.process is not None
+                return rasa.process.wait()
+            while True:  # a server that exits is started again, after a growing pause
                 time.sleep(0.5)
-            failed = next(p for p in processes if p.poll() is not None)
-            name = {id(actions): "the action server", id(rasa): "the Rasa server"}.get(
-                id(failed), "the web page server"
-            )
-            logger.error("%s exited with code %s; stopping", name, failed.returncode)
-            return failed.returncode or 1
+                supervise_once(children, time.monotonic())
         except KeyboardInterrupt:
             return 0
         finally:
             if ticker is not None:
                 ticker.set()
-            _stop([p for p in processes if p is not actions], [actions])
+            first = [c.process for c in children if c is not actions and c.process is not None]
+            _stop(first, [actions.process] if actions.process is not None else [])
