@@ -4,6 +4,7 @@ by the store, and what an agent does there reaches the store."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import sqlite3
@@ -63,9 +64,12 @@ async def sign_in(client: TestClient, password: str = PASSWORD) -> int:
     return response.status
 
 
+def session_cookie(client: TestClient) -> str:
+    return client.session.cookie_jar.filter_cookies(client.make_url("/ops"))[COOKIE].value
+
+
 def form_token(client: TestClient) -> str:
-    cookie = client.session.cookie_jar.filter_cookies(client.make_url("/ops"))[COOKIE].value
-    session = auth.read_session(cookie, SECRET)
+    session = auth.read_session(session_cookie(client), SECRET, HASH)
     assert session is not None
     return auth.form_token(session, SECRET)
 
@@ -120,7 +124,7 @@ async def test_a_forged_or_expired_session_is_no_session(client: TestClient) -> 
     forged = jwt.encode(
         {"aud": auth.AUDIENCE, "jti": "x", "exp": now + dt.timedelta(hours=1)}, "another-key-" * 4
     )
-    expired, _ = auth.issue_session(SECRET, now - dt.timedelta(hours=auth.SESSION_HOURS + 1))
+    expired, _ = auth.issue_session(SECRET, HASH, now - dt.timedelta(hours=auth.SESSION_HOURS + 1))
     for token in (forged, expired, "not-a-token"):
         client.session.cookie_jar.update_cookies({COOKIE: token})
         response = await client.get("/ops", allow_redirects=False)
@@ -190,7 +194,7 @@ async def test_the_transcript_masks_phones_and_escapes_what_customers_typed(
         " timestamp REAL, intent_name TEXT, action_name TEXT, data TEXT)"
     )
     said = [
-        ("user", "我电话13812345678 <script>alert(1)</script>"),
+        ("user", "我电话13812345678 <script>alert(1)</script> \u202egnp.exe\x00"),
         ("bot", "请提供您的订单号"),
         ("action", "action_listen"),
     ]
@@ -206,6 +210,7 @@ async def test_the_transcript_masks_phones_and_escapes_what_customers_typed(
     assert "138****5678" in page and "13812345678" not in page
     assert "<script>alert" not in page and "&lt;script&gt;" in page
     assert "请提供您的订单号" in page and "action_listen" not in page
+    assert "\u202e" not in page and "\x00" not in page  # no reversed or hidden text
     assert (await client.get("/ops/conversations?id=nobody")).status == 404
 
 
@@ -218,6 +223,7 @@ async def test_the_report_is_served_with_a_policy_that_runs_nothing(
     assert response.status == 200 and "售后满意度报告" in await response.text()
     policy = response.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "script" not in policy
+    assert "frame-ancestors 'none'" in policy
 
 
 def test_a_password_hash_is_checked_and_cannot_choose_its_own_cost() -> None:
@@ -237,3 +243,100 @@ async def test_the_weeks_promises_kept_are_shown(client: TestClient) -> None:
     page = await (await client.get("/ops")).text()
     assert "承诺兑现" in page and "投诉24小时答复" in page
     assert "<td class='overdue'>" in page  # this week's share is below 100%
+
+
+async def test_signing_out_ends_the_session_even_for_a_copied_cookie(client: TestClient) -> None:
+    await sign_in(client)
+    copied, token = session_cookie(client), form_token(client)
+    assert (
+        await client.post("/ops/logout", data={"csrf": token}, allow_redirects=False)
+    ).status == 303
+    client.session.cookie_jar.update_cookies({COOKIE: copied})
+    assert (await client.get("/ops", allow_redirects=False)).status == 303
+
+
+async def test_a_new_password_ends_every_session_made_under_the_old_one(store: str) -> None:
+    client = await _client(HASH)
+    try:
+        await sign_in(client)
+        cookie = session_cookie(client)
+    finally:
+        await client.close()
+    renewed = await _client(auth.hash_password("a brand new console password"))
+    try:
+        renewed.session.cookie_jar.update_cookies({COOKIE: cookie})
+        assert (await renewed.get("/ops", allow_redirects=False)).status == 303
+    finally:
+        await renewed.close()
+
+
+async def test_a_burst_of_guesses_gets_no_more_tries_than_one_at_a_time(client: TestClient) -> None:
+    answers = await asyncio.gather(*(sign_in(client, f"guess {n}") for n in range(20)))
+    assert answers.count(401) <= auth.MAX_FAILURES_PER_CLIENT
+    assert set(answers) <= {401, 429}
+
+
+async def test_one_addresss_guessing_locks_out_only_that_address(store: str) -> None:
+    options = ConsoleOptions(HASH, SECRET, behind_proxy=True)
+    client = await client_for(WebOptions("http://127.0.0.1:9", demo=False, token_secret=None,
+                                         ops_console=options))  # fmt: skip
+
+    async def from_address(address: str, password: str) -> int:
+        response = await client.post(
+            "/ops/login", data={"password": password}, allow_redirects=False,
+            headers={"X-Forwarded-For": f"203.0.113.9, {address}"},
+        )  # fmt: skip
+        return response.status
+
+    try:
+        for _ in range(auth.MAX_FAILURES_PER_CLIENT + 3):
+            await from_address("198.51.100.7", "guess")
+        assert await from_address("198.51.100.7", PASSWORD) == 429
+        assert await from_address("198.51.100.8", PASSWORD) == 303  # the operator still gets in
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (b"password=\xff\xfe", {"Content-Type": "application/x-www-form-urlencoded"}),
+        (b"password=x", {"Content-Type": "application/x-www-form-urlencoded; charset=bogus"}),
+        (b"x", {"Content-Type": "multipart/form-data"}),
+        (b"\x1f\x8b\x08\x00", {"Content-Type": "application/x-www-form-urlencoded",
+                                 "Content-Encoding": "gzip"}),
+    ],
+)  # fmt: skip
+async def test_a_sign_in_body_no_browser_sends_is_a_4xx_not_a_crash(
+    client: TestClient, body: bytes, headers: dict[str, str]
+) -> None:
+    response = await client.post("/ops/login", data=body, headers=headers)
+    assert 400 <= response.status < 500
+
+
+async def test_a_form_token_of_any_characters_is_just_wrong(client: TestClient) -> None:
+    complaint = _complaint()
+    await sign_in(client)
+    response = await client.post(f"/ops/resolve/{complaint}", data={"csrf": "é" * 64})
+    assert response.status == 403
+
+
+async def test_behind_a_tls_proxy_forms_come_from_the_public_origin_and_the_cookie_is_secure(
+    store: str,
+) -> None:
+    options = ConsoleOptions(HASH, SECRET, public_origin="https://ops.example.com")
+    client = await client_for(WebOptions("http://127.0.0.1:9", demo=False, token_secret=None,
+                                         ops_console=options))  # fmt: skip
+    try:
+        response = await client.post(
+            "/ops/login", data={"password": PASSWORD}, allow_redirects=False,
+            headers={"Origin": "https://ops.example.com"},
+        )  # fmt: skip
+        assert response.status == 303
+        assert "Secure" in response.headers["Set-Cookie"]
+        refused = await client.post(
+            "/ops/login", data={"password": PASSWORD}, headers={"Origin": "http://127.0.0.1"}
+        )
+        assert refused.status == 403
+    finally:
+        await client.close()

@@ -104,3 +104,29 @@ def test_a_request_aiohttp_could_not_parse_is_logged_without_its_bytes() -> None
     assert ShortProtocolErrors().filter(record)
     assert record.getMessage() == "error handling a request (ValueError)"
     assert record.exc_info is None
+
+
+def test_it_is_shortened_after_log_redaction_too() -> None:
+    """In the running server the redacting record factory has already turned the exception
+    into text before any filter sees the record."""
+    import logging
+    import sys
+
+    from aiohttp.http_exceptions import BadHttpMessage
+
+    from bot.privacy.log_filter import redact_record
+    from bot.web.server import ShortProtocolErrors
+
+    try:
+        raise BadHttpMessage("Bad\x01Header: \xff\xfe 13800138000")
+    except BadHttpMessage:
+        record = redact_record(
+            logging.LogRecord(
+                "aiohttp.server", logging.ERROR, __file__, 1, "Error handling request", None,
+                sys.exc_info(),
+            )
+        )  # fmt: skip
+    assert record.exc_info is None and record.exc_text  # what redaction leaves
+    assert ShortProtocolErrors().filter(record)
+    assert record.getMessage() == "error handling a request (BadHttpMessage)"
+    assert record.exc_text is None

@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,6 +228,13 @@ def write_report(
     data = figures_of(load(period, now), period, now, configured_rules())
     out.mkdir(parents=True, exist_ok=True)
     json_path, html_path = out / "report.json", out / "report.html"
-    json_path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    html_path.write_text(render_page(data, charts(data)), encoding="utf-8")
+    _replace(json_path, json.dumps(data, ensure_ascii=False, indent=1))
+    _replace(html_path, render_page(data, charts(data)))
     return html_path, json_path
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write beside, then rename: a reader sees the old file or the new one, never half."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)

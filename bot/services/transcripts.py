@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -24,6 +25,20 @@ class Line:
     speaker: str  # "customer" / "bot"
     text: str
     at: dt.datetime  # in the shop's zone
+
+
+def _moment(timestamp: float | None, tz: dt.tzinfo) -> dt.datetime:
+    """A stored event's time; one that cannot be a time reads as the epoch."""
+    try:
+        return dt.datetime.fromtimestamp(timestamp or 0, tz)
+    except (OverflowError, ValueError, OSError):
+        return dt.datetime.fromtimestamp(0, tz)
+
+
+def _shown(text: str) -> str:
+    """Text without control and direction-override characters (which could make a line read
+    as something else), keeping line breaks and tabs."""
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf"))
 
 
 def tracker_url() -> str:
@@ -48,6 +63,8 @@ QUALITY_EVENTS = ("user", "action", "active_loop", "slot")
 def events_between(since: dt.datetime, until: dt.datetime, url: str | None = None) -> list[Event]:
     """Every conversation event in [since, until) that the bot-quality figures read, in order;
     none when the store holds no conversations yet."""
+    if url is None and not get_settings().tracker_db.exists():
+        return []
     engine = sa.create_engine(url or tracker_url(), future=True)
     try:
         with engine.connect() as connection:
@@ -73,9 +90,7 @@ def events_between(since: dt.datetime, until: dt.datetime, url: str | None = Non
         except ValueError:
             continue
         if isinstance(parsed, dict):
-            events.append(
-                Event(sender, kind, dt.datetime.fromtimestamp(timestamp or 0, tz), parsed)
-            )
+            events.append(Event(sender, kind, _moment(timestamp, tz), parsed))
     return events
 
 
@@ -85,6 +100,8 @@ def transcript(conversation_id: str, url: str | None = None) -> list[Line]:
     if not conversation_id or len(conversation_id) > MAX_CONVERSATION_ID:
         return []
     tz = get_settings().tz
+    if url is None and not get_settings().tracker_db.exists():
+        return []  # no conversation yet (and no empty file made by looking)
     engine = sa.create_engine(url or tracker_url(), future=True)
     try:
         with engine.connect() as connection:
@@ -107,7 +124,6 @@ def transcript(conversation_id: str, url: str | None = None) -> list[Line]:
             text = str(json.loads(data or "{}").get("text") or "")
         except (ValueError, AttributeError):
             text = ""
-        at = dt.datetime.fromtimestamp(timestamp or 0, tz)
         speaker = "customer" if type_name == "user" else "bot"
-        lines.append(Line(speaker, mask_phones_in(text), at))
+        lines.append(Line(speaker, _shown(mask_phones_in(text)), _moment(timestamp, tz)))
     return lines

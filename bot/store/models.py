@@ -360,6 +360,19 @@ class ConsoleLogin(Base):
     created_at = Column(UtcDateTime, nullable=False, default=_utcnow, index=True)
 
 
+class ConsoleSession(Base):
+    """A signed-in operator's session: the cookie names it, and it ends at sign-out, at its
+    expiry, or when the console's password changes (`password_key` no longer matches)."""
+
+    __tablename__ = "console_sessions"
+
+    id = Column(String(32), primary_key=True)
+    password_key = Column(String(16), nullable=False)
+    created_at = Column(UtcDateTime, nullable=False, default=_utcnow)
+    expires_at = Column(UtcDateTime, nullable=False)
+    ended_at = Column(UtcDateTime)
+
+
 class ChannelDelivery(Base):
     """One callback a messaging platform delivered (a message or event id, or a signature
     that covers no body), so a replay or re-delivery is handled once, whichever server

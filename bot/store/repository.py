@@ -52,6 +52,7 @@ from bot.store.models import (
     ChannelDelivery,
     Complaint,
     ConsoleLogin,
+    ConsoleSession,
     Customer,
     CustomerNotice,
     HandoffRequest,
@@ -995,10 +996,44 @@ class AfterSalesRepository:
 
     # --- the operator console's sign-in ------------------------------------------------------
 
-    def record_console_login(self, client: str, succeeded: bool, now: dt.datetime) -> None:
-        """Keep one sign-in attempt (`client`: a digest of where it came from)."""
-        self.session.add(ConsoleLogin(client=client, succeeded=succeeded, created_at=now))
+    def record_console_login(self, client: str, succeeded: bool, now: dt.datetime) -> int:
+        """Keep one sign-in attempt (`client`: a digest of where it came from); its id."""
+        attempt = ConsoleLogin(client=client, succeeded=succeeded, created_at=now)
+        self.session.add(attempt)
         self.session.flush()
+        return int(attempt.id)
+
+    def console_login_succeeded(self, attempt_id: int) -> None:
+        """The attempt, recorded as failed while the password was checked, succeeded."""
+        self.session.execute(
+            update(ConsoleLogin).where(ConsoleLogin.id == attempt_id).values(succeeded=True)
+        )
+
+    def open_console_session(
+        self, session_id: str, password_key: str, now: dt.datetime, expires: dt.datetime
+    ) -> None:
+        """Remember a new console session."""
+        self.session.add(
+            ConsoleSession(
+                id=session_id, password_key=password_key, created_at=now, expires_at=expires
+            )
+        )
+
+    def console_session_live(self, session_id: str, password_key: str, now: dt.datetime) -> bool:
+        """Is the session known, not ended, not expired, and made under today's password?"""
+        found = self.session.get(ConsoleSession, session_id)
+        return (
+            found is not None
+            and found.ended_at is None
+            and found.expires_at > now
+            and hmac.compare_digest(found.password_key, password_key)
+        )
+
+    def end_console_session(self, session_id: str, now: dt.datetime) -> None:
+        """Sign-out: the session's cookie opens nothing any more."""
+        self.session.execute(
+            update(ConsoleSession).where(ConsoleSession.id == session_id).values(ended_at=now)
+        )
 
     def console_failures_since(self, since: dt.datetime, client: str | None = None) -> int:
         """Failed sign-ins since `since`: from `client`, or from anywhere."""

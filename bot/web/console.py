@@ -10,9 +10,9 @@ another origin is refused even with it.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass
 from html import escape
@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import PROJECT_ROOT
 from bot.services.deadlines import (
@@ -42,17 +43,37 @@ COOKIE = "ops_session"
 REPORT_DIR = Path(os.environ.get("OPS_REPORT_DIR") or PROJECT_ROOT / "reports" / "satisfaction")
 REPORT_MAX_AGE_S = 15 * 60  # the console's report is rebuilt when older than this
 MAX_FORM_BYTES = 4096
-# The report page is one file with its own style and inline charts: nothing else may load.
-REPORT_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+# The report page is one file with its own style and inline charts: nothing else may load,
+# and no other page may frame it.
+REPORT_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    "frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
+)
 ACTIONS = {"handoff": ("take-handoff", "已接待"), "complaint_solution": ("resolve", "标记已解决")}
 
 
 @dataclass(frozen=True)
 class ConsoleOptions:
-    """The console's keys; `password_hash` None turns the console off."""
+    """The console's settings; `password_hash` None turns the console off."""
 
     password_hash: str | None
     secret: str  # signs sessions and form tokens
+    # OPS_PUBLIC_ORIGIN: the console's address as browsers see it ("https://ops.example.com")
+    # behind a TLS proxy; forms must come from it, and the cookie is then Secure.
+    public_origin: str | None = None
+    # OPS_BEHIND_PROXY=1: the lockout counts the address the proxy appends to
+    # X-Forwarded-For, not the proxy's own (which every operator would share).
+    behind_proxy: bool = False
+
+
+_CHECKER: auth.PasswordChecker | None = None
+
+
+def _checker() -> auth.PasswordChecker:
+    global _CHECKER
+    if _CHECKER is None:
+        _CHECKER = auth.PasswordChecker()
+    return _CHECKER
 
 
 def _page(title: str, body: str, status: int = 200) -> web.Response:
@@ -68,20 +89,24 @@ def _page(title: str, body: str, status: int = 200) -> web.Response:
     )  # fmt: skip
 
 
-def _enabled(options: ConsoleOptions) -> None:
+def _enabled(options: ConsoleOptions) -> str:
     if not options.password_hash:
         raise web.HTTPNotFound()
+    return options.password_hash
 
 
-def _session(request: web.Request, options: ConsoleOptions) -> auth.ConsoleSession | None:
-    token = request.cookies.get(COOKIE)
-    return auth.read_session(token, options.secret) if token else None
-
-
-def _signed_in(request: web.Request, options: ConsoleOptions) -> auth.ConsoleSession:
+async def _signed_in(request: web.Request, options: ConsoleOptions) -> auth.ConsoleSession:
     """The session, or a redirect to the sign-in form (a 403 for a post)."""
-    _enabled(options)
-    session = _session(request, options)
+    password_hash = _enabled(options)
+    token = request.cookies.get(COOKIE)
+    try:
+        session = (
+            await asyncio.to_thread(auth.read_session, token, options.secret, password_hash)
+            if token
+            else None
+        )
+    except StoreError:
+        raise web.HTTPServiceUnavailable(text="the store is not reachable") from None
     if session is None:
         if request.method != "GET":
             raise web.HTTPForbidden(text="not signed in")
@@ -89,18 +114,31 @@ def _signed_in(request: web.Request, options: ConsoleOptions) -> auth.ConsoleSes
     return session
 
 
+def _origin(request: web.Request, options: ConsoleOptions) -> str:
+    return options.public_origin or f"{request.scheme}://{request.host}"
+
+
+async def _form(request: web.Request, options: ConsoleOptions) -> dict[str, str]:
+    """A small url-encoded form from this console's own origin; anything else is a 4xx."""
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != _origin(request, options):
+        raise web.HTTPForbidden(text="cross-origin post")
+    if request.headers.getall("Content-Encoding", []):
+        raise web.HTTPUnsupportedMediaType(text="no compressed forms")
+    if (request.content_length or 0) > MAX_FORM_BYTES:
+        raise web.HTTPRequestEntityTooLarge(MAX_FORM_BYTES, request.content_length or 0)
+    try:
+        return {k: str(v) for k, v in (await request.post()).items()}
+    except (ValueError, LookupError, AssertionError):  # bad charset, bytes or multipart
+        raise web.HTTPBadRequest(text="not a form this page sends") from None
+
+
 async def _checked_form(
     request: web.Request, options: ConsoleOptions, session: auth.ConsoleSession
 ) -> dict[str, str]:
     """The posted form, if it came from this console's own page of this session."""
-    origin = request.headers.get("Origin")
-    if origin is not None and origin != f"{request.scheme}://{request.host}":
-        raise web.HTTPForbidden(text="cross-origin post")
-    if (request.content_length or 0) > MAX_FORM_BYTES:
-        raise web.HTTPRequestEntityTooLarge(MAX_FORM_BYTES, request.content_length or 0)
-    form = {k: str(v) for k, v in (await request.post()).items()}
-    expected = auth.form_token(session, options.secret)
-    if not hmac.compare_digest(form.get("csrf", ""), expected):
+    form = await _form(request, options)
+    if not auth.same_token(form.get("csrf", ""), auth.form_token(session, options.secret)):
         raise web.HTTPForbidden(text="stale or missing form token")
     return form
 
@@ -120,28 +158,39 @@ async def login_page(request: web.Request, options: ConsoleOptions) -> web.Respo
     return _page("登录", _login_form())
 
 
+def _client_address(request: web.Request, options: ConsoleOptions) -> str:
+    if options.behind_proxy:
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded
+    return request.remote or "?"
+
+
 async def login(request: web.Request, options: ConsoleOptions) -> web.Response:
     """POST /ops/login: the password against its hash, under the store's lockout."""
-    _enabled(options)
-    assert options.password_hash is not None
-    if (request.content_length or 0) > MAX_FORM_BYTES:
-        raise web.HTTPRequestEntityTooLarge(MAX_FORM_BYTES, request.content_length or 0)
-    client = auth.client_key(request.remote or "?", options.secret)
+    password_hash = _enabled(options)
+    password = (await _form(request, options)).get("password", "")
+    checker = _checker()
+    if checker.busy:
+        return _page("登录", _login_form("登录请求太多，请稍后再试。"), status=429)
+    client = auth.client_key(_client_address(request, options), password_hash)
     try:
-        if await asyncio.to_thread(auth.sign_in_blocked, client):
+        attempt, blocked = await asyncio.to_thread(auth.begin_sign_in, client)
+        if blocked:
             return _page("登录", _login_form("尝试次数过多，请 15 分钟后再试。"), status=429)
-        password = str((await request.post()).get("password", ""))
-        ok = await asyncio.to_thread(auth.verify_password, password, options.password_hash)
-        await asyncio.to_thread(auth.record_sign_in, client, ok)
+        ok = await checker.check(password, password_hash)
+        if ok:
+            await asyncio.to_thread(auth.sign_in_succeeded, attempt)
+            token, _ = await asyncio.to_thread(auth.issue_session, options.secret, password_hash)
     except StoreError:
         return _page("登录", _login_form("数据库暂时不可用，请稍后再试。"), status=503)
     if not ok:
         logger.warning("console sign-in refused")
         return _page("登录", _login_form("密码不正确。"), status=401)
-    token, session = auth.issue_session(options.secret)
     response = web.HTTPSeeOther("/ops")
+    secure = request.secure or (options.public_origin or "").startswith("https://")
     response.set_cookie(
-        COOKIE, token, path="/ops", httponly=True, samesite="Strict", secure=request.secure,
+        COOKIE, token, path="/ops", httponly=True, samesite="Strict", secure=secure,
         max_age=auth.SESSION_HOURS * 3600,
     )  # fmt: skip
     logger.info("console sign-in")
@@ -150,8 +199,12 @@ async def login(request: web.Request, options: ConsoleOptions) -> web.Response:
 
 async def logout(request: web.Request, options: ConsoleOptions) -> web.Response:
     """POST /ops/logout."""
-    session = _signed_in(request, options)
+    session = await _signed_in(request, options)
     await _checked_form(request, options, session)
+    try:
+        await asyncio.to_thread(auth.end_session, session)
+    except StoreError:
+        raise web.HTTPServiceUnavailable(text="the store is not reachable") from None
     response = web.HTTPSeeOther("/ops/login")
     response.del_cookie(COOKIE, path="/ops")
     raise response
@@ -207,7 +260,7 @@ def _kept_table(weeks: dict[str, dict[str, tuple[int, int]]]) -> str:
 
 async def dashboard(request: web.Request, options: ConsoleOptions) -> web.Response:
     """GET /ops: every open promise, nearest to breach first."""
-    session = _signed_in(request, options)
+    session = await _signed_in(request, options)
     token = auth.form_token(session, options.secret)
     try:
         deadlines = await asyncio.to_thread(open_deadlines)
@@ -231,7 +284,7 @@ async def dashboard(request: web.Request, options: ConsoleOptions) -> web.Respon
 
 async def act(request: web.Request, options: ConsoleOptions) -> web.Response:
     """POST /ops/{take-handoff|resolve}/{public_id}: one operator step, then back."""
-    session = _signed_in(request, options)
+    session = await _signed_in(request, options)
     await _checked_form(request, options, session)
     step, public_id = request.match_info["step"], request.match_info["public_id"]
     try:
@@ -247,9 +300,12 @@ async def act(request: web.Request, options: ConsoleOptions) -> web.Response:
 
 async def conversation(request: web.Request, options: ConsoleOptions) -> web.Response:
     """GET /ops/conversations?id=…: the conversation as the customer saw it, phones masked."""
-    _signed_in(request, options)
+    await _signed_in(request, options)
     conversation_id = request.query.get("id", "")
-    lines = await asyncio.to_thread(transcript, conversation_id)
+    try:
+        lines = await asyncio.to_thread(transcript, conversation_id)
+    except SQLAlchemyError:
+        return _page("对话", "<p class='error'>对话记录暂时读不到。</p>", status=503)
     if not lines:
         return _page("对话", "<p>没有找到这个对话。</p><p><a href='/ops'>返回</a></p>", 404)
     rows = "".join(
@@ -262,19 +318,23 @@ async def conversation(request: web.Request, options: ConsoleOptions) -> web.Res
     return _page(f"对话 {conversation_id}", body)
 
 
+_REPORT_LOCK = threading.Lock()  # one rebuild at a time; the others wait for its result
+
+
 def _fresh_report() -> Path:
     """The report file, rebuilt when missing or older than REPORT_MAX_AGE_S."""
     from bot.insights.report import write_report  # matplotlib: only when the report is asked
 
     html = REPORT_DIR / "report.html"
-    if not html.exists() or time.time() - html.stat().st_mtime > REPORT_MAX_AGE_S:
-        html, _ = write_report(REPORT_DIR)
+    with _REPORT_LOCK:
+        if not html.exists() or time.time() - html.stat().st_mtime > REPORT_MAX_AGE_S:
+            html, _ = write_report(REPORT_DIR)
     return html
 
 
 async def report(request: web.Request, options: ConsoleOptions) -> web.Response:
     """GET /ops/report: the latest satisfaction report."""
-    _signed_in(request, options)
+    await _signed_in(request, options)
     try:
         html = await asyncio.to_thread(_fresh_report)
     except StoreError:

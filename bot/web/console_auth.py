@@ -6,18 +6,23 @@ expires, a form token against cross-site posts, and a lockout counted in the sto
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import jwt
 
 from bot.clock import shop_now
 from bot.store import open_repository
+
+logger = logging.getLogger(__name__)
 
 # scrypt at 2^14 × 8: ~50 ms and 16 MiB per check, far too slow to guess a decent password
 SCRYPT_N, SCRYPT_R, SCRYPT_P, SCRYPT_BYTES = 2**14, 8, 1, 32
@@ -26,11 +31,12 @@ MIN_PASSWORD_CHARS = 12
 SESSION_HOURS = 8  # one shift
 AUDIENCE = "ops-console"
 ALGORITHM = "HS256"
-# Lockout: this many failures in the window from one address, or from everywhere together
-# (addresses are cheap to change), and the form refuses until the window has passed.
+# Lockout: more than this many failures in the window from one address, and the form refuses
+# it (each refused try counts too) until the window has passed. Failures from everywhere
+# together only raise an alert: blocking on them would let anyone lock every operator out.
 WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_PER_CLIENT = 5
-MAX_FAILURES_ALL = 30
+ALERT_FAILURES_ALL = 30
 
 
 def _b64(data: bytes) -> str:
@@ -86,25 +92,50 @@ class ConsoleSession:
     expires: dt.datetime
 
 
-def issue_session(secret: str, now: dt.datetime | None = None) -> tuple[str, ConsoleSession]:
-    """A session cookie's value, valid for one shift."""
+def password_key(password_hash: str) -> str:
+    """A short digest of the configured hash: a new password ends every older session."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def issue_session(
+    secret: str, password_hash: str, now: dt.datetime | None = None
+) -> tuple[str, ConsoleSession]:
+    """A session cookie's value, valid for one shift, remembered in the store."""
     now = now or dt.datetime.now(dt.timezone.utc)
     session = ConsoleSession(uuid.uuid4().hex, now + dt.timedelta(hours=SESSION_HOURS))
+    with open_repository() as repo:
+        repo.open_console_session(
+            session.session_id, password_key(password_hash), now, session.expires
+        )
     claims = {"aud": AUDIENCE, "jti": session.session_id, "iat": now, "exp": session.expires}
     return jwt.encode(claims, secret, algorithm=ALGORITHM), session
 
 
-def read_session(token: str, secret: str) -> ConsoleSession | None:
-    """The session a cookie carries, or None if it is forged, expired or not a console's."""
+def read_session(token: str, secret: str, password_hash: str) -> ConsoleSession | None:
+    """The session a cookie carries, or None if it is forged, expired, signed out, made under
+    another password, or not a console's."""
     try:
         claims = jwt.decode(
             token, secret, algorithms=[ALGORITHM], audience=AUDIENCE,
             options={"require": ["exp", "jti", "aud"]},
         )  # fmt: skip
-    except (jwt.InvalidTokenError, UnicodeError):
+        expires = dt.datetime.fromtimestamp(claims["exp"], dt.timezone.utc)
+    except (jwt.InvalidTokenError, UnicodeError, OverflowError, ValueError, OSError, TypeError):
         return None
-    expires = dt.datetime.fromtimestamp(claims["exp"], dt.timezone.utc)
-    return ConsoleSession(str(claims["jti"]), expires)
+    session_id = claims["jti"]
+    if not isinstance(session_id, str) or not session_id:
+        return None
+    with open_repository() as repo:
+        live = repo.console_session_live(
+            session_id, password_key(password_hash), dt.datetime.now(dt.timezone.utc)
+        )
+    return ConsoleSession(session_id, expires) if live else None
+
+
+def end_session(session: ConsoleSession) -> None:
+    """Sign-out, kept in the store: the cookie is worthless even if it was copied."""
+    with open_repository() as repo:
+        repo.end_console_session(session.session_id, dt.datetime.now(dt.timezone.utc))
 
 
 def form_token(session: ConsoleSession, secret: str) -> str:
@@ -113,23 +144,60 @@ def form_token(session: ConsoleSession, secret: str) -> str:
     return hmac.new(key, f"form:{session.session_id}".encode(), hashlib.sha256).hexdigest()
 
 
-def client_key(address: str, secret: str) -> str:
-    """Where a sign-in came from, as a keyed digest: the store keeps no addresses."""
-    digest = hmac.new(secret.encode(), address.encode("utf-8", "replace"), hashlib.sha256)
+def same_token(given: str, expected: str) -> bool:
+    """Constant-time comparison of a posted token, whatever characters it holds."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode())
+
+
+def client_key(address: str, password_hash: str) -> str:
+    """Where a sign-in came from, as a digest keyed by the configured hash (which outlives a
+    restart and is the same on every replica): the store keeps no addresses."""
+    digest = hmac.new(password_hash.encode(), address.encode("utf-8", "replace"), hashlib.sha256)
     return digest.hexdigest()[:32]
 
 
-def sign_in_blocked(client: str) -> bool:
-    """Too many failures lately, from this address or from everywhere?"""
-    since = shop_now() - WINDOW
+def begin_sign_in(client: str) -> tuple[int, bool]:
+    """Record the attempt as failed before the password is checked, then count: concurrent
+    attempts see each other, so a burst gets no more guesses than one at a time. Returns the
+    attempt's id and whether this address is locked out."""
+    now = shop_now()
     with open_repository() as repo:
-        return (
-            repo.console_failures_since(since, client) >= MAX_FAILURES_PER_CLIENT
-            or repo.console_failures_since(since) >= MAX_FAILURES_ALL
-        )
+        attempt = repo.record_console_login(client, False, now)
+    with open_repository() as repo:
+        mine = repo.console_failures_since(now - WINDOW, client)
+        everywhere = repo.console_failures_since(now - WINDOW)
+    if everywhere >= ALERT_FAILURES_ALL:  # guessing from many addresses: tell someone
+        logger.warning("console: %d failed sign-ins in the last 15 minutes", everywhere)
+    return attempt, mine > MAX_FAILURES_PER_CLIENT
 
 
-def record_sign_in(client: str, succeeded: bool) -> None:
-    """Keep the attempt for the lockout."""
+def sign_in_succeeded(attempt: int) -> None:
+    """The attempt's password was right."""
     with open_repository() as repo:
-        repo.record_console_login(client, succeeded, shop_now())
+        repo.console_login_succeeded(attempt)
+
+
+class PasswordChecker:
+    """Password checks run one at a time on their own thread, so that a flood of sign-ins
+    neither takes the threads the console's pages use nor a second core; past QUEUE_LIMIT
+    waiting checks, a new one is refused at once."""
+
+    QUEUE_LIMIT = 8
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password")
+        self._waiting = 0
+
+    @property
+    def busy(self) -> bool:
+        """Too many checks queued to take another."""
+        return self._waiting >= self.QUEUE_LIMIT
+
+    async def check(self, password: str, encoded: str) -> bool:
+        """verify_password, on the checker's thread."""
+        self._waiting += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, verify_password, password, encoded)
+        finally:
+            self._waiting -= 1

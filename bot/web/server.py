@@ -82,7 +82,7 @@ class WebOptions:
     def from_env(cls) -> WebOptions:
         """RASA_URL (default http://127.0.0.1:$RASA_PORT), BOT_DEMO, CUSTOMER_TOKEN_SECRET,
         WEB_CHANNEL_KEY, UPLOAD_LINK_SECRET, OPERATOR_TOKEN, OPS_PASSWORD_HASH,
-        OPS_SESSION_SECRET."""
+        OPS_SESSION_SECRET, OPS_PUBLIC_ORIGIN, OPS_BEHIND_PROXY."""
         port = os.environ.get("RASA_PORT", "5005")
         return cls(
             rasa_url=os.environ.get("RASA_URL", f"http://127.0.0.1:{port}"),
@@ -94,6 +94,8 @@ class WebOptions:
             ops_console=console.ConsoleOptions(
                 password_hash=os.environ.get("OPS_PASSWORD_HASH") or None,
                 secret=os.environ.get("OPS_SESSION_SECRET") or secrets.token_urlsafe(32),
+                public_origin=os.environ.get("OPS_PUBLIC_ORIGIN") or None,
+                behind_proxy=os.environ.get("OPS_BEHIND_PROXY") == "1",
             ),
         )
 
@@ -275,16 +277,31 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
         )  # fmt: skip
 
 
+def _exception_name(trace: str) -> str:
+    """The final exception's class in a formatted traceback: the first unindented line after
+    the last frame (its message may run over several lines)."""
+    lines = trace.splitlines()
+    frames = [i for i, line in enumerate(lines) if line.startswith("  File ")]
+    after = lines[frames[-1] + 1 :] if frames else lines
+    found = next((line for line in after if line and not line[0].isspace()), "")
+    return found.split(":", 1)[0].rsplit(".", 1)[-1] or "error"
+
+
 class ShortProtocolErrors(logging.Filter):
     """aiohttp logs a request it could not parse with the raw bytes it choked on (part of a
     customer's photo, half a megabyte of it): the record keeps the error's name only."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Always kept, its traceback replaced by the exception's name."""
+        """Always kept, its traceback replaced by the exception's name. Log redaction may have
+        turned the exception into text already (`exc_text`): its last line names it."""
         if record.exc_info and record.exc_info[1] is not None:
-            record.msg = "%s (%s)"
-            record.args = ("error handling a request", type(record.exc_info[1]).__name__)
-            record.exc_info = record.exc_text = None
+            name = type(record.exc_info[1]).__name__
+        elif record.exc_text:
+            name = _exception_name(record.exc_text)
+        else:
+            return True
+        record.msg, record.args = "%s (%s)", ("error handling a request", name)
+        record.exc_info = record.exc_text = None
         return True
 
 

@@ -1,4 +1,4 @@
-"""sign-in attempts on the operator console, for its lockout
+"""the operator console's sign-in attempts (for its lockout) and sessions (so a sign-out ends one)
 
 Revision ID: 0010
 Revises: 0009
@@ -27,9 +27,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("console_logins", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_console_logins_created_at"), ["created_at"])
+    op.create_table(
+        "console_sessions",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("password_key", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.Column("ended_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_console_sessions")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("console_sessions")
     with op.batch_alter_table("console_logins", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_console_logins_created_at"))
     op.drop_table("console_logins")
