@@ -121,7 +121,7 @@ run: seed train ## start the bot and the demo shop page at http://localhost:8080
 shell: seed train ## talk to the bot in the terminal, with actions running
 	@$(LOAD_ENV); $(PY) -m bot serve --shell
 
-report: seed ## the satisfaction report of the last 12 months: reports/satisfaction/report.html
+report: migrate ## the satisfaction report of the last 12 months: reports/satisfaction/report.html
 	@$(LOAD_ENV); $(PY) -m bot report
 
 clean: ## remove the model, test results and the local database

@@ -25,8 +25,8 @@ MIN_DESCRIPTION_CHARS = 4
 _BARE_REQUEST = re.compile(r"我|要|想|申请|投诉|你们|一下|客服|怎么|渠道|在哪|[!?.,。!?,、 ]")
 _NO_ORDER = re.compile(r"没有|无|不是|不涉及|无关|不记得|忘了")
 _SEVERITY = [
-    (Severity.HIGH, r"非常严重|很严重|特别严重|极其严重|太严重|影响(很|非常|特别|极)大"),
-    (Severity.LOW, r"一般|轻微|还好|不严重|小事|影响(不大|较小|不算大|很小|小)"),
+    (Severity.HIGH, r"非常严重|很严重|特别严重|极其严重|太严重|影响(很|非常|特别|极|太)大"),
+    (Severity.LOW, r"一般|轻微|还好|不严重|小事|影响(不大|较小|不算大|很小|小)|没(什么|啥)影响"),
     (Severity.MEDIUM, r"比较严重|严重|有点严重|影响(较|比较|挺|蛮)?大"),
 ]
 # Responses that apologise; Rasa records each bot message's response name in its metadata.

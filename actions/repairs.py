@@ -225,14 +225,6 @@ class ActionAskRepairPaid(Action):
         return []
 
 
-def _fee_note() -> str:
-    """The end of a paid receipt's fee line: what declining the quote costs."""
-    rules = configured_rules()
-    if not rules.paid_repair_inspection_fee_yuan:
-        return "；不修的话检测不收费"
-    return f"；不修的话收检测费{rules.template_values()['inspection_fee']}"
-
-
 def _contact(tracker: Tracker) -> str | None:
     """The phone the technician should call, if the customer named one other than the order's."""
     contact = tracker.get_slot("repair_contact")
@@ -294,12 +286,14 @@ class ActionBookRepair(GuardedAction):
             "complete_due": readable(receipt.complete_due) if receipt.complete_due else "—",
             "complete_working_days": rules.repair_completion_working_days,
             "return_address": get_settings().return_address,
-            "fee_note": _fee_note(),
+            "inspection_fee": rules.template_values()["inspection_fee"],
         }
         if slot:
             values["slot"] = visit_window(*slot)
         kind = "" if receipt.covered else "paid_"
         response = f"utter_repair_{kind}{'onsite' if mode == ONSITE else 'send_in'}_booked"
+        if not receipt.covered and rules.paid_repair_inspection_fee_yuan:
+            response += "_with_fee"  # what declining the quote costs, as the operator set it
         dispatcher.utter_message(response=response, **values)
         return [
             *cleared,

@@ -276,7 +276,8 @@ def serve(shell: bool = False) -> int:
                 return rasa.process.wait()
             while True:  # a server that exits is started again, after a growing pause
                 time.sleep(0.5)
-                supervise_once(children, time.monotonic())
+                if supervise_once(children, time.monotonic()):
+                    return 1  # one cannot start at all: stop the others and say so
         except KeyboardInterrupt:
             return 0
         finally:

@@ -1,6 +1,8 @@
 """Keep the bot's server processes running: one that exits is started again after a pause
 that doubles with each recent crash (1 s, 2 s, 4 s … at most 60 s), so a crash is a blip
-rather than an outage, and a process that cannot start does not spin the CPU."""
+rather than an outage, and a process that cannot start does not spin the CPU. One that crashed
+GIVE_UP_AFTER times within MEMORY_S cannot start at all (a port taken, a model missing): the
+supervisor gives up, so that the operator sees the failure instead of an endless retry."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ logger = logging.getLogger(__name__)
 FIRST_PAUSE_S = 1.0
 MAX_PAUSE_S = 60.0
 MEMORY_S = 600.0  # crashes older than this no longer lengthen the pause
+GIVE_UP_AFTER = 10
 
 
 @dataclass
@@ -37,8 +40,10 @@ class Supervised:
         return self.process is not None and self.process.poll() is None
 
 
-def supervise_once(children: list[Supervised], now: float) -> None:
-    """Start what is due to start, and schedule a restart for what has exited."""
+def supervise_once(children: list[Supervised], now: float) -> list[Supervised]:
+    """Start what is due to start, and schedule a restart for what has exited; returns the
+    children given up on."""
+    given_up = []
     for child in children:
         if child.process is None:
             if child.restart_at is None or now >= child.restart_at:
@@ -50,6 +55,14 @@ def supervise_once(children: list[Supervised], now: float) -> None:
             continue
         child.crashes.append(now)
         pause = child.pause(now)
+        if len(child.crashes) >= GIVE_UP_AFTER:
+            logger.error(
+                "%s exited %d times in %.0f s; giving up", child.name, len(child.crashes), MEMORY_S
+            )
+            child.process = None
+            given_up.append(child)
+            continue
         logger.error("%s exited with code %s; starting it again in %.0f s", child.name, code, pause)
         child.process = None
         child.restart_at = now + pause
+    return given_up

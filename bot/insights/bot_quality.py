@@ -34,12 +34,14 @@ class Event:
 @dataclass
 class _Conversation:
     user_turns: int = 0
+    job_turns: int = 0  # customer messages since the last job ended, the survey's left out
+    outside_forms: int = 0  # customer messages while no form was asking
     fallbacks: int = 0
     handed_off: bool = False
     last_intent: str | None = None
     active_form: str | None = None
     requested_slot: str | None = None
-    turns_at_done: list[int] = field(default_factory=list)
+    turns_per_job: list[int] = field(default_factory=list)
     last_at: dt.datetime | None = None
 
 
@@ -49,9 +51,9 @@ class BotQuality:
 
     conversations: int
     messages: int
-    fallback_rate: float | None  # share of customer messages not understood
+    fallback_rate: float | None  # share of customer messages outside a form not understood
     fallback_guesses: list[tuple[str, int]]  # what the model half-thought those were
-    handoff_rate: float | None  # share of conversations that asked for (or were sent to) a person
+    handoff_rate: float | None  # share of conversations that asked for a person
     handoff_after: list[tuple[str, int]]  # the intent of the message before each handoff
     abandoned: list[tuple[str, int]]  # "form / slot" where customers left, most often first
     abandoned_conversations: int
@@ -82,8 +84,13 @@ def bot_quality(events: Iterable[Event], now: dt.datetime) -> BotQuality:
         talk.last_at = event.at
         if event.kind == "user":
             talk.user_turns += 1
+            if talk.active_form != RATING_FORM:
+                talk.job_turns += 1
             talk.last_intent = _intent(event.data)
-            if talk.last_intent == FALLBACK_INTENT:
+            # inside a form an answer (an address, a description) is taken as the slot's value
+            # whatever the classifier thought, so only messages outside forms count
+            talk.outside_forms += talk.active_form is None
+            if talk.last_intent == FALLBACK_INTENT and talk.active_form is None:
                 talk.fallbacks += 1
                 guesses[_best_guess(event.data) or "—"] += 1
         elif event.kind == "action" and event.data.get("name") == HANDOFF_ACTION:
@@ -97,20 +104,21 @@ def bot_quality(events: Iterable[Event], now: dt.datetime) -> BotQuality:
             talk.requested_slot = event.data.get("value")
         elif event.kind == "slot" and event.data.get("name") == "job_done":
             if event.data.get("value") is True:
-                talk.turns_at_done.append(talk.user_turns)
+                talk.turns_per_job.append(talk.job_turns)
+                talk.job_turns = 0
     spoken = {k: t for k, t in talks.items() if t.user_turns}
     messages = sum(t.user_turns for t in spoken.values())
+    free = sum(t.outside_forms for t in spoken.values())
     abandoned: Counter[str] = Counter()
     for talk in spoken.values():
         idle = talk.last_at is not None and now - talk.last_at >= IDLE
         if talk.active_form and talk.active_form != RATING_FORM and idle:
             abandoned[f"{talk.active_form} / {talk.requested_slot or '—'}"] += 1
-    job_turns = [_turns_of(t.turns_at_done) for t in spoken.values()]
-    per_job = [turns for talk_turns in job_turns for turns in talk_turns]
+    per_job = [turns for t in spoken.values() for turns in t.turns_per_job]
     return BotQuality(
         conversations=len(spoken),
         messages=messages,
-        fallback_rate=sum(t.fallbacks for t in spoken.values()) / messages if messages else None,
+        fallback_rate=sum(t.fallbacks for t in spoken.values()) / free if free else None,
         fallback_guesses=guesses.most_common(TOP),
         handoff_rate=(sum(t.handed_off for t in spoken.values()) / len(spoken) if spoken else None),
         handoff_after=handoff_after.most_common(TOP),
@@ -119,8 +127,3 @@ def bot_quality(events: Iterable[Event], now: dt.datetime) -> BotQuality:
         jobs_done=len(per_job),
         median_turns_per_job=median(per_job) if per_job else None,
     )
-
-
-def _turns_of(turns_at_done: list[int]) -> list[int]:
-    """Turns each job took: a conversation's second job counts from the end of its first."""
-    return [now - before for before, now in zip([0, *turns_at_done], turns_at_done, strict=False)]

@@ -22,7 +22,8 @@ NEGATIONS = frozenset({"不", "没", "没有", "未", "太", "不太", "很难"}
 STOP_WORDS = frozenset(
     "的 了 是 我 你 你们 我们 他 她 它 这 那 这个 那个 就 都 也 还 又 很 非常 特别 比较 有点 一直 "
     "一下 一次 已经 还是 但是 而且 然后 因为 所以 如果 可以 能 会 要 想 说 问 吧 吗 呢 啊 呀 哦 嗯 "
-    "有 没事 东西 什么 怎么 为什么 时候 现在 今天 昨天 客户 商家 店家 亲 真的 感觉 觉得 希望".split()
+    "有 没事 东西 什么 怎么 为什么 时候 现在 今天 昨天 客户 商家 店家 亲 真的 感觉 觉得 希望 "
+    "不是 不会 不要 想要".split()
 )
 _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 
@@ -60,9 +61,12 @@ def words_of(comment: str) -> set[str]:
         if token in NEGATIONS:
             pending = token
             continue
+        if token in STOP_WORDS:  # 不是, 不会: a negated stop word says nothing either
+            pending = ""
+            continue
         word = pending + token
         pending = ""
-        if word not in STOP_WORDS and len(word) >= 2:
+        if len(word) >= 2:
             words.add(word)
     return words
 

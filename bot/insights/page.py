@@ -48,11 +48,19 @@ def _delta(now: float | None, then: float | None) -> str:
     return f"{(now - then) * 100:+.1f} 个百分点"
 
 
+class Markup(str):
+    """HTML this module wrote itself; every other string is escaped where it is placed."""
+
+
+def _flag(css: str, text: str) -> Markup:
+    return Markup(f'<span class="{css}">{escape(text)}</span>')
+
+
 def _table(head: list[str], rows: list[list[str]]) -> str:
-    """Cells are escaped here, except those already marked up by this module (`<span`)."""
+    """Cells are escaped here, except Markup (what this module marked up itself)."""
 
     def cell(value: str) -> str:
-        return value if value.startswith("<span") else escape(value)
+        return value if isinstance(value, Markup) else escape(value)
 
     lines = ["<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"]
     lines += ["<tr>" + "".join(f"<td>{cell(c)}</td>" for c in row) + "</tr>" for row in rows]
@@ -70,9 +78,9 @@ def _targets(data: dict[str, Any]) -> str:
     for target in data["targets"]:
         met = target["met"]
         verdict = (
-            '<span class="muted">无数据</span>' if met is None
-            else '<span class="met">达成</span>' if met
-            else '<span class="missed">未达成</span>'
+            _flag("muted", "无数据") if met is None
+            else _flag("met", "达成") if met
+            else _flag("missed", "未达成")
         )  # fmt: skip
         rows.append([target["label"], _pct(target["actual"]), verdict])
     return _table(["承诺目标", "实际", "结果"], rows)
@@ -110,7 +118,7 @@ def _groups(data: dict[str, Any]) -> str:
                 _num(g["summary"]["means"]["overall"]),
                 _pct(g["summary"]["satisfaction_rate"]),
                 _pct(g["summary"]["first_contact_resolution"]),
-                '<span class="flag">需关注</span>' if g["flagged"] else "",
+                _flag("flag", "需关注") if g["flagged"] else "",
             ]
             for g in groups
         ]
@@ -123,7 +131,7 @@ def _keywords(data: dict[str, Any]) -> str:
     share = data["pain_point_share"]
     unhappy = [
         [k["word"], str(k["comments"]), _pct(k["share"]),
-         '<span class="flag">共性痛点</span>' if k["shared_pain_point"] else ""]
+         _flag("flag", "共性痛点") if k["shared_pain_point"] else ""]
         for k in data["keywords_dissatisfied"]
     ]  # fmt: skip
     happy = [[k["word"], str(k["comments"]), _pct(k["share"])] for k in data["keywords_satisfied"]]
@@ -159,7 +167,7 @@ def _bot_quality(data: dict[str, Any]) -> str:
         [
             ["对话数（有客户消息）", str(bot["conversations"])],
             ["客户消息数", str(bot["messages"])],
-            ["没听懂的消息占比（nlu_fallback）", _pct(bot["fallback_rate"])],
+            ["表单外没听懂的消息占比（nlu_fallback）", _pct(bot["fallback_rate"])],
             ["转人工的对话占比", _pct(bot["handoff_rate"])],
             ["表单中途放弃的对话", str(bot["abandoned_conversations"])],
             ["办完的业务", str(bot["jobs_done"])],
@@ -189,7 +197,7 @@ def render_page(data: dict[str, Any], charts: dict[str, str]) -> str:
         ("评价数", f"{summary['answered']} / {summary['offered']}",
          f"回复率 {_pct(summary['response_rate'])}"),
         ("满意率", _pct(summary["satisfaction_rate"]), "整体 4–5 分"),
-        ("一次性解决率", _pct(summary["first_contact_resolution"]), "回答“已解决”"),
+        ("一次性解决率", _pct(summary["first_contact_resolution"]), "客户答已解决或办结"),
         ("推荐率", _pct(summary["recommend_rate"]), "推荐意愿 4–5 分"),
         ("极端评价", str(summary["extreme"]), "全 1 分或全 5 分"),
     ]  # fmt: skip

@@ -235,6 +235,6 @@ def write_report(
 
 def _replace(path: Path, text: str) -> None:
     """Write beside, then rename: a reader sees the old file or the new one, never half."""
-    partial = path.with_name(f".{path.name}.partial")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)

@@ -48,6 +48,7 @@ from bot.policy.refunds import (
 from bot.policy.repairs import (
     check_onsite_slot,
     clip_to_service_hours,
+    completion_due,
     decide_paid_repair,
     decide_repair,
     warranty_last_day,
@@ -94,6 +95,7 @@ __all__ = [
     "WorkdayDate",
     "agents_on_duty",
     "check_onsite_slot",
+    "completion_due",
     "clip_to_service_hours",
     "complaint_deadlines",
     "configured_calendar",

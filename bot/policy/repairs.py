@@ -24,6 +24,12 @@ def warranty_last_day(delivered_on: dt.date, months: int) -> dt.date:
     return delivered_on + relativedelta(months=months) - dt.timedelta(days=1)
 
 
+def completion_due(starts: dt.date, rules: PolicyRules, calendar: WorkCalendar) -> dt.date:
+    """When a covered repair must be finished, counted from the day the work can start: the
+    visit's day on site, the day the item is taken in by post."""
+    return calendar.add_working_days(starts, rules.repair_completion_working_days).date
+
+
 def decide_repair(
     order: OrderFacts,
     item: ItemFacts,

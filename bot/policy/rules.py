@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.chinese_dates import format_money
 
 
 class PolicyConfigError(ValueError):
@@ -129,7 +132,7 @@ class PolicyRules:
             "onsite_end_hour": self.onsite_service_end_hour,
             "change_notice_hours": self.repair_change_notice_working_hours,
             "late_coupon": self.repair_late_coupon_yuan,
-            "inspection_fee": f"{self.paid_repair_inspection_fee_yuan:.2f}元",
+            "inspection_fee": format_money(Decimal(self.paid_repair_inspection_fee_yuan)),
             "parcel_stalled_hours": self.parcel_stalled_hours,
             "parcel_check_hours": self.parcel_check_hours,
             "carrier_claim_days": self.carrier_claim_days,

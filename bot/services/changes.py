@@ -18,6 +18,7 @@ from bot.policy import (
     CHANGEABLE_BOOKING_STATUSES,
     OPEN_COMPLAINT_STATUSES,
     WITHDRAWABLE_REQUEST_STATUSES,
+    completion_due,
     configured_calendar,
     configured_rules,
     visit_changeable,
@@ -174,6 +175,9 @@ def reschedule_visit(
         _check_visit_changeable(booking, now)
         old = {"start": booking.slot_start, "end": booking.slot_end}
         booking.slot_start, booking.slot_end = start, end
+        if booking.complete_due is not None:  # the work starts on the new day, not the old
+            day = max(now.date(), start.astimezone(now.tzinfo).date())
+            booking.complete_due = completion_due(day, configured_rules(), configured_calendar())
         repo.record_event(
             public_id, "rescheduled", actor="customer", now=now, conversation_id=conversation_id,
             detail={"old": old, "new": {"start": start, "end": end}},

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from bot.clock import shop_now
-from bot.policy import configured_calendar, configured_rules, refund_schedule
+from bot.policy import completion_due, configured_calendar, configured_rules, refund_schedule
 from bot.services.returns import item_refund_amount
 from bot.store import AfterSalesRepository, InvalidRequest, open_repository
 from bot.store.models import (
@@ -116,6 +116,10 @@ def start_repair(repo: AfterSalesRepository, booking: RepairBooking, now: dt.dat
     """The technician has the item (or is at the customer's): it can no longer be moved."""
     _expect(booking.status, ("booked",), booking.public_id, "start")
     booking.status = "in_progress"
+    if booking.covered and booking.complete_due is None and booking.mode != "onsite":
+        # a repair by post: its promised date counts from the day the item is taken in
+        today = now.astimezone(repo.tz).date()
+        booking.complete_due = completion_due(today, configured_rules(), configured_calendar())
     repo.record_event(booking.public_id, "started", actor="agent", now=now)
 
 

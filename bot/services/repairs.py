@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -115,6 +116,10 @@ def book_repair(
             human_damage=damage_cause is DamageCause.HUMAN,
             work_starts=slot[0].astimezone(now.tzinfo).date() if slot else None,
         )  # fmt: skip
+        if mode != "onsite":  # by post: the clock starts when the item is taken in
+            decision = dataclasses.replace(
+                decision, values=decision.values.with_(complete_due=None)
+            )
         if not decision.allowed:
             if not (paid and decision.verdict in PAID_REPAIR_VERDICTS):
                 raise InvalidRequest(f"repair not covered: {decision.code}")

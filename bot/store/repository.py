@@ -677,10 +677,13 @@ class AfterSalesRepository:
     def complaint_reply_times(
         self, since: dt.datetime, until: dt.datetime
     ) -> list[tuple[dt.datetime, dt.datetime | None]]:
-        """(opened, first replied) of the complaints opened in [since, until)."""
+        """(opened, first replied) of the complaints opened in [since, until), except those
+        the customer withdrew before any reply."""
         rows = self.session.execute(
             select(Complaint.created_at, Complaint.replied_at).where(
-                Complaint.created_at >= since, Complaint.created_at < until
+                Complaint.created_at >= since,
+                Complaint.created_at < until,
+                (Complaint.status != "closed") | Complaint.replied_at.is_not(None),
             )
         ).all()
         return [(opened, replied) for opened, replied in rows]
@@ -702,9 +705,13 @@ class AfterSalesRepository:
         for complaint in self.session.execute(
             select(Complaint).where(Complaint.reply_due >= since, Complaint.reply_due < until)
         ).scalars():
+            if complaint.status == "closed" and complaint.replied_at is None:
+                continue  # withdrawn by the customer before any reply: nothing was owed
             found.append(("complaint_reply", complaint.reply_due, complaint.replied_at))
             solved = resolved.get(complaint.public_id)
-            found.append(("complaint_solution", complaint.solution_due, solved))
+            if solved is not None or complaint.status in ("open", "replied"):
+                found.append(("complaint_solution", complaint.solution_due, solved))
+            # resolved or closed with no record of when: not counted either way
         first, last = since.astimezone(self.tz).date(), until.astimezone(self.tz).date()
         for refund in self.session.execute(
             select(Refund).where(
@@ -794,12 +801,13 @@ class AfterSalesRepository:
         complaint: Complaint | None = None,
         actor: str = "customer",
     ) -> HandoffRequest:
-        """Queue the conversation for a human agent; one open request per conversation, waiting
-        or taken by an agent (`actor` "system" when the shop escalates a request itself)."""
+        """Queue the conversation for a human agent; one waiting request per conversation
+        (`actor` "system" when the shop escalates a request itself). Asking again after an
+        agent took the last one queues a new one: the customer still wants someone."""
         waiting = self.session.execute(
             select(HandoffRequest).where(
                 HandoffRequest.conversation_id == conversation_id,
-                HandoffRequest.status.in_(("waiting", "taken")),
+                HandoffRequest.status == "waiting",
             )
         ).scalar_one_or_none()
         if waiting is not None:
@@ -1080,7 +1088,7 @@ class AfterSalesRepository:
         ).scalars():
             talk = booking.conversation_id
             if booking.status == "booked" and booking.slot_start is not None:
-                found.append(("repair_visit", booking.public_id, booking.slot_start, talk))
+                found.append(("repair_visit", booking.public_id, booking.slot_end, talk))
             if booking.complete_due is not None:
                 found.append(("repair_complete", booking.public_id, booking.complete_due, talk))
         for ticket in self.session.execute(

@@ -24,6 +24,7 @@ from bot.policy import (
     Severity,
     WorkCalendar,
     complaint_deadlines,
+    completion_due,
     is_extreme,
     refund_amount,
     refund_schedule,
@@ -324,7 +325,7 @@ def _requests_in_every_state(
             address=CUSTOMERS["13600136000"][1], contact_phone="13600136000",
             slot_start=visit, slot_end=visit + dt.timedelta(hours=4), status="booked",
             respond_due=calendar.add_working_days(booked.date(), rules.repair_response_working_days).date,
-            complete_due=calendar.add_working_days(booked.date(), rules.repair_completion_working_days).date,
+            complete_due=completion_due(visit.date(), rules, calendar),
             created_at=booked,
         )
     )  # fmt: skip

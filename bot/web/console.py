@@ -171,7 +171,7 @@ async def login(request: web.Request, options: ConsoleOptions) -> web.Response:
     password_hash = _enabled(options)
     password = (await _form(request, options)).get("password", "")
     checker = _checker()
-    if checker.busy:
+    if not checker.reserve():
         return _page("登录", _login_form("登录请求太多，请稍后再试。"), status=429)
     client = auth.client_key(_client_address(request, options), password_hash)
     try:
@@ -184,6 +184,8 @@ async def login(request: web.Request, options: ConsoleOptions) -> web.Response:
             token, _ = await asyncio.to_thread(auth.issue_session, options.secret, password_hash)
     except StoreError:
         return _page("登录", _login_form("数据库暂时不可用，请稍后再试。"), status=503)
+    finally:
+        checker.release()
     if not ok:
         logger.warning("console sign-in refused")
         return _page("登录", _login_form("密码不正确。"), status=401)
@@ -337,7 +339,7 @@ async def report(request: web.Request, options: ConsoleOptions) -> web.Response:
     await _signed_in(request, options)
     try:
         html = await asyncio.to_thread(_fresh_report)
-    except StoreError:
+    except (StoreError, SQLAlchemyError):  # the store, or the tracker store it also reads
         return _page("满意度报告", "<p class='error'>数据库暂时不可用。</p>", status=503)
     return web.Response(
         text=html.read_text(encoding="utf-8"), content_type="text/html",

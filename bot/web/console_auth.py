@@ -188,16 +188,18 @@ class PasswordChecker:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password")
         self._waiting = 0
 
-    @property
-    def busy(self) -> bool:
-        """Too many checks queued to take another."""
-        return self._waiting >= self.QUEUE_LIMIT
+    def reserve(self) -> bool:
+        """Take a place in the queue (before anything else is awaited), or False when full."""
+        if self._waiting >= self.QUEUE_LIMIT:
+            return False
+        self._waiting += 1
+        return True
+
+    def release(self) -> None:
+        """Give the place back, checked or not."""
+        self._waiting -= 1
 
     async def check(self, password: str, encoded: str) -> bool:
-        """verify_password, on the checker's thread."""
-        self._waiting += 1
-        try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, verify_password, password, encoded)
-        finally:
-            self._waiting -= 1
+        """verify_password, on the checker's thread (with a place reserved)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, verify_password, password, encoded)

@@ -81,6 +81,8 @@ async def test_unknown_order_is_asked_again() -> None:
         ("不严重", "low"),
         ("影响挺大的", "medium"),
         ("影响不算大吧", "low"),
+        ("影响太大了", "high"),
+        ("其实没什么影响", "low"),
     ],
 )
 async def test_severity(answer: str, value: str) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from actions.followup import ActionApplyFollowup, ActionCancelFollowup, ValidateFollowupForm
 from bot.clock import shop_now
+from bot.policy import completion_due, configured_calendar, configured_rules
 from bot.services import (
     ChangeRefused,
     OwnershipNotVerified,
@@ -127,6 +128,10 @@ def test_a_visit_is_moved_with_notice_and_recorded() -> None:
     (view,) = request_status(AIRCON, ME)
     assert view.values["visit_start"] == start
     assert events(public_id)[-1] == ("rescheduled", "customer")
+    # the promised finishing date moves with the visit: the work cannot start before it
+    assert view.values["complete_due"] == completion_due(
+        day, configured_rules(), configured_calendar()
+    )
 
 
 def test_a_visit_too_close_cannot_be_moved() -> None:
@@ -148,7 +153,7 @@ def test_details_are_added_to_an_open_complaint() -> None:
 
 
 def test_tick_acts_once_on_passed_dates(demo_store: str) -> None:
-    later = shop_now() + dt.timedelta(days=12)  # every review, repair and reply date passed
+    later = shop_now() + dt.timedelta(days=21)  # every review, repair and reply date passed
     first = run_tick(later)
     assert first.escalated == 1  # the dress return was never reviewed
     assert first.compensated == 1  # the air conditioner's repair is late

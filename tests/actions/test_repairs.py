@@ -4,6 +4,7 @@ booking."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,8 @@ from actions.repairs import (
     ActionBookRepair,
     ValidateRepairForm,
 )
+from bot.policy import completion_due, configured_calendar, configured_rules
+from bot.services.handling import apply_step
 from bot.store.models import RepairBooking
 from tests.actions.conftest import DOMAIN, fetch_rows, prove, render
 
@@ -245,7 +248,27 @@ async def test_onsite_booking_is_stored_with_masked_contact(store: str) -> None:
     assert "137****7000" in text and "14:00–18:00" in text and "RP" in text
     assert [row[:2] for row in _bookings(store)] == [("onsite", True)]
     # the repair is promised counting from the visit's day, never before the technician comes
-    assert _bookings(store)[0][2] > start.date()
+    assert _bookings(store)[0][2] == completion_due(
+        start.date(), configured_rules(), configured_calendar()
+    )
+
+
+async def test_a_repair_by_post_gets_its_date_when_the_item_is_taken_in(store: str) -> None:
+    """Nobody knows when the parcel arrives: no date (so no lateness) until work starts."""
+    prove("202411020007", "conv-p")
+    slots = {
+        "order_id": "202411020007", "verified_order": "202411020007", "repair_fault": "左耳没声音",
+        "repair_covered": True, "repair_mode": SEND_IN,
+    }  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    await ActionBookRepair().run(dispatcher, tracker(**slots), DOMAIN)
+    assert _bookings(store) == [("send_in", True, None)]
+    booking_id = re.search(r"RP\d{8}-\d{4}", render(dispatcher.messages[0]))
+    assert booking_id is not None
+    apply_step("start-repair", booking_id.group())
+    today = dt.datetime.now(SHANGHAI).date()
+    expected = completion_due(today, configured_rules(), configured_calendar())
+    assert _bookings(store) == [("send_in", True, expected)]
 
 
 async def test_a_paid_repair_says_what_declining_the_quote_costs(

@@ -16,7 +16,7 @@ def test_complaint_said_up_front(bot_server: BotServer) -> None:
     me = "e2e-complaint"
     assert "订单" in texts(bot_server.say(me, "快递员把我的东西扔在门口就走了,我要投诉"))
     assert "影响大吗" in texts(bot_server.say(me, "没有"))
-    ticket = texts(bot_server.say(me, "比较严重"))
+    ticket = texts(bot_server.say(me, "影响较大"))  # the middle button
     found = re.search(r"CP\d{8}-\d{4}", ticket)
     assert found and "整体满意度" in ticket
     with sqlite3.connect(bot_server.database) as conn:

@@ -23,7 +23,7 @@ def test_one_item_of_two_is_returned_and_the_phone_is_not_stored(bot_server: Bot
     assert "2件商品" in texts(asked)
     assert [b["title"] for b in asked[-1]["buttons"]] == ["1. 羽绒服", "2. 羊毛围巾"]
     assert "原因" in texts(bot_server.say(me, "围巾"))
-    assert "确认" in texts(bot_server.say(me, "不想要了"))
+    assert "提交吗" in texts(bot_server.say(me, "不想要了"))
     created = texts(bot_server.say(me, "确认"))
     assert "羊毛围巾" in created and "99.00元" in created
     assert bot_server.rows(

@@ -18,7 +18,7 @@ def test_return_with_order_number_up_front(bot_server: BotServer) -> None:
     assert "手机号" in texts(bot_server.say(me, "订单202411150003我要退货"))
     assert "原因" in texts(bot_server.say(me, "8000"))
     verdict = texts(bot_server.say(me, "尺码不合适"))
-    assert "无理由退换期内" in verdict and "确认" in verdict
+    assert "无理由退换期内" in verdict and "提交吗" in verdict
     created = texts(bot_server.say(me, "确认"))
     request_id = re.search(r"RT\d{8}-\d{4}", created)
     assert request_id and "退回运费：由您承担" in created and "整体满意度" in created

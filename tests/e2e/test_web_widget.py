@@ -73,7 +73,7 @@ def test_a_return_done_by_typing_and_clicking_is_rated_and_survives_a_reload(
     assert "订单号" in say(page, "我要退货")
     assert "手机号" in say(page, "202411150003")
     assert "原因" in say(page, "8000")
-    assert "确认" in say(page, "不想要了")
+    assert "提交吗" in say(page, "不想要了")
     assert "满意度" in say(page, "确认")
     page.screenshot(path=str(tmp_path / "rating.png"))
     # A return has no outcome yet: no "solved?"; the optional questions end with one tap.

@@ -53,7 +53,8 @@ def test_a_rating_the_bot_collects_today_is_in_it_and_its_comment_is_text(
         RatedService("conv-report", "web", "repair", "RP20261128-0001", "家电"),
         {Dimension.OVERALL: 1, Dimension.RECOMMEND: 1},
         solved=False,
-        comment='<img src=x onerror="alert(1)"> 师傅没来，电话13812345678也打不通',
+        comment='<span></span><script>alert(1)</script><img src=x onerror="alert(1)"> 师傅没来，'
+        "电话13812345678也打不通",
     )
     after = _report(tmp_path, since=today, until=today + dt.timedelta(days=1))
     assert after["summary"]["answered"] == before["summary"]["answered"] + 1
@@ -61,6 +62,7 @@ def test_a_rating_the_bot_collects_today_is_in_it_and_its_comment_is_text(
     assert flagged and "13812345678" not in flagged[0]["comment"]  # masked when it was saved
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "<img src=x" not in page and "&lt;img src=x" in page
+    assert "<script>" not in page and "<span></span>" not in page  # not even behind a <span
 
 
 def test_a_period_without_ratings_is_a_report_not_an_error(seeded: str, tmp_path: Path) -> None:

@@ -58,13 +58,16 @@ def test_fallbacks_handoffs_abandoned_forms_and_turns_per_job() -> None:
         Talk("b").user("nlu_fallback", "nlu_fallback", "complain").user("nlu_fallback", "urge")
         .user("human_handoff").action("action_request_handoff").action("action_request_handoff")
     )  # fmt: skip
-    gave_up = Talk("c").user("book_repair").form("repair_form").asks("repair_slot")
+    gave_up = (
+        Talk("c").user("book_repair").form("repair_form").asks("repair_address")
+        .user("nlu_fallback", "inform").asks("repair_slot")  # an address: the form took it
+    )  # fmt: skip
     rating_left = Talk("d").user("goodbye").form("rating_form").asks("rating_overall")
     silent = Talk("e").action("action_session_start")  # no customer message: not counted
     events = [e for t in (finished, confused, gave_up, rating_left, silent) for e in t.events]
     figures = bot_quality(events, LATER)
-    assert (figures.conversations, figures.messages) == (4, 10)
-    assert figures.fallback_rate == 2 / 10
+    assert (figures.conversations, figures.messages) == (4, 11)
+    assert figures.fallback_rate == 2 / 8  # of the 8 messages no form was asking for
     assert figures.fallback_guesses == [("complain", 1), ("urge", 1)]
     assert figures.handoff_rate == 1 / 4 and figures.handoff_after == [("human_handoff", 1)]
     assert figures.abandoned == [("repair_form / repair_slot", 1)]  # the survey is not a job

@@ -148,6 +148,7 @@ def test_a_negation_stays_with_its_word() -> None:
     assert "不清晰" in words_of("客服解释不清晰，问了三遍")
     assert "清晰" not in words_of("客服解释不清晰")
     assert words_of("的了吧 ！！") == set()
+    assert words_of("不是我想要的") == set() and words_of("客服不会解释") == {"客服", "解释"}
 
 
 def test_a_keyword_in_more_than_a_fifth_of_comments_is_a_shared_pain_point() -> None:

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bot.cli.supervise import MAX_PAUSE_S, MEMORY_S, Supervised, supervise_once
+from bot.cli.supervise import GIVE_UP_AFTER, MAX_PAUSE_S, MEMORY_S, Supervised, supervise_once
 
 
 def _crashing() -> tuple[Supervised, list[int]]:
@@ -58,3 +58,15 @@ def test_a_running_server_is_left_alone() -> None:
         assert first is not None
         first.kill()
         first.wait()
+
+
+def test_a_server_that_cannot_start_at_all_is_given_up_on() -> None:
+    child, started = _crashing()
+    now, given_up = 0.0, []
+    for _ in range(GIVE_UP_AFTER):
+        supervise_once([child], now)  # (re)started as soon as its pause is over
+        assert child.process is not None
+        child.process.wait()
+        given_up = supervise_once([child], now + 1)
+        now = child.restart_at or now + 1
+    assert given_up == [child] and len(started) == GIVE_UP_AFTER  # within MEMORY_S
