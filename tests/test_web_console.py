@@ -117,6 +117,8 @@ async def test_a_wrong_password_is_refused_and_a_right_one_opens_the_list(
     assert page.status == 200 and complaint in text and "已超时" in text
     assert text.index("投诉答复") < text.index("投诉解决方案")  # nearest breach first
     assert page.headers["Cache-Control"] == "no-store"
+    # a browser posting this page's forms must say where from (no-referrer would make it "null")
+    assert page.headers["Referrer-Policy"] == "same-origin"
 
 
 async def test_a_forged_or_expired_session_is_no_session(client: TestClient) -> None:
