@@ -60,9 +60,9 @@ _EVENTS = sa.table(
 QUALITY_EVENTS = ("user", "action", "active_loop", "slot")
 
 
-def events_between(since: dt.datetime, until: dt.datetime, url: str | None = None) -> list[Event]:
-    """Every conversation event in [since, until) that the bot-quality figures read, in order;
-    none when the store holds no conversations yet."""
+def _rows(query: sa.sql.Select, url: str | None) -> list[sa.Row]:
+    """The query's rows from the tracker store's `events` table; none when the store holds no
+    conversations yet (and no empty SQLite file is made by looking)."""
     if url is None and not get_settings().tracker_db.exists():
         return []
     engine = sa.create_engine(url or tracker_url(), future=True)
@@ -70,18 +70,24 @@ def events_between(since: dt.datetime, until: dt.datetime, url: str | None = Non
         with engine.connect() as connection:
             if not sa.inspect(connection).has_table("events"):
                 return []
-            rows = connection.execute(
-                sa.select(_EVENTS.c.sender_id, _EVENTS.c.type_name, _EVENTS.c.timestamp,
-                          _EVENTS.c.data)
-                .where(
-                    _EVENTS.c.type_name.in_(QUALITY_EVENTS),
-                    _EVENTS.c.timestamp >= since.timestamp(),
-                    _EVENTS.c.timestamp < until.timestamp(),
-                )
-                .order_by(_EVENTS.c.id)
-            ).all()  # fmt: skip
+            return list(connection.execute(query).all())
     finally:
         engine.dispose()
+
+
+def events_between(since: dt.datetime, until: dt.datetime, url: str | None = None) -> list[Event]:
+    """Every conversation event in [since, until) that the bot-quality figures read, in order;
+    none when the store holds no conversations yet."""
+    query = (
+        sa.select(_EVENTS.c.sender_id, _EVENTS.c.type_name, _EVENTS.c.timestamp, _EVENTS.c.data)
+        .where(
+            _EVENTS.c.type_name.in_(QUALITY_EVENTS),
+            _EVENTS.c.timestamp >= since.timestamp(),
+            _EVENTS.c.timestamp < until.timestamp(),
+        )
+        .order_by(_EVENTS.c.id)
+    )
+    rows = _rows(query, url)
     tz = get_settings().tz
     events = []
     for sender, kind, timestamp, data in rows:
@@ -99,25 +105,14 @@ def transcript(conversation_id: str, url: str | None = None) -> list[Line]:
     unknown conversation or a store that holds no conversations yet."""
     if not conversation_id or len(conversation_id) > MAX_CONVERSATION_ID:
         return []
+    query = (
+        sa.select(_EVENTS.c.type_name, _EVENTS.c.timestamp, _EVENTS.c.data)
+        .where(_EVENTS.c.sender_id == conversation_id, _EVENTS.c.type_name.in_(("user", "bot")))
+        .order_by(_EVENTS.c.id.desc())
+        .limit(MAX_LINES)
+    )
+    rows = _rows(query, url)
     tz = get_settings().tz
-    if url is None and not get_settings().tracker_db.exists():
-        return []  # no conversation yet (and no empty file made by looking)
-    engine = sa.create_engine(url or tracker_url(), future=True)
-    try:
-        with engine.connect() as connection:
-            if not sa.inspect(connection).has_table("events"):
-                return []
-            rows = connection.execute(
-                sa.select(_EVENTS.c.type_name, _EVENTS.c.timestamp, _EVENTS.c.data)
-                .where(
-                    _EVENTS.c.sender_id == conversation_id,
-                    _EVENTS.c.type_name.in_(("user", "bot")),
-                )
-                .order_by(_EVENTS.c.id.desc())
-                .limit(MAX_LINES)
-            ).all()
-    finally:
-        engine.dispose()
     lines = []
     for type_name, timestamp, data in reversed(rows):
         try:
