@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lock lint types check-deps unit validate train rasa-test test-stories e2e eval-nlu test migrate seed run shell report clean
+.PHONY: help setup lock lint types check-deps unit validate train rasa-test test-stories e2e test-scale eval-nlu test migrate seed run run-prod shell report clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -56,7 +56,15 @@ $(VENV)/.browser: $(VENV)/.created
 	    echo "warning: could not install chromium and fonts-noto-cjk; the browser test needs them (apt-get as root)" >&2; fi; \
 	else touch $@; fi
 
-setup: $(VENV)/.installed $(VENV)/.browser ## create .venv with Python 3.10 and the pinned dependencies; Chromium for the browser test
+# The production profile balances its Rasa replicas with Debian's nginx (make run-prod, make test-scale).
+$(VENV)/.nginx: $(VENV)/.created
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+	  echo "installing Debian's nginx for the production profile"; \
+	  if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  then touch $@; else echo "warning: could not install nginx; make run-prod and the scale test need it" >&2; fi; \
+	else touch $@; fi
+
+setup: $(VENV)/.installed $(VENV)/.browser $(VENV)/.nginx ## create .venv with Python 3.10 and the pinned dependencies; Chromium for the browser test
 
 lock: $(VENV)/.created ## re-resolve requirements.in into requirements.txt
 	rm -rf .lock-venv && $(VENV)/bin/python -m venv .lock-venv
@@ -103,7 +111,10 @@ e2e: $(MODEL) ## pytest -m e2e: real action + Rasa servers, conversations over H
 eval-nlu: $(SPACY_MODEL) ## train ours and Rasa's stock Chinese recipe, score both on the held-out split
 	$(PY) -m bot.nlp.evaluate
 
-test: lint types check-deps unit validate rasa-test e2e ## every check the project has
+test-scale: $(MODEL) ## the production profile under load: 2 replicas, nginx, PostgreSQL, Redis, RabbitMQ (skipped if any is missing)
+	$(BIN)/pytest -m scale
+
+test: lint types check-deps unit validate rasa-test e2e test-scale ## every check the project has
 
 # .env (copied from .env.example, never committed) is read by the commands that run the bot
 # and prepare its database, not by the tests.
@@ -117,6 +128,15 @@ seed: migrate ## load the demo orders if the database is empty
 
 run: seed train ## start the bot and the demo shop page at http://localhost:8080/ (Ctrl-C stops all)
 	@$(LOAD_ENV); BOT_DEMO=1 $(PY) -m bot serve
+
+# The production profile on this machine's services; .env or the environment may point elsewhere.
+run-prod: setup train ## the production profile: 2 Rasa replicas behind nginx, PostgreSQL, Redis lock store, RabbitMQ events
+	@$(LOAD_ENV); export BOT_PROFILE=prod; \
+	export DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/aftersales}; \
+	export TRACKER_STORE_URL=$${TRACKER_STORE_URL:-$$DATABASE_URL}; \
+	export REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1}; \
+	export RABBITMQ_URL=$${RABBITMQ_URL:-amqp://guest:guest@127.0.0.1:5672/}; \
+	$(PY) -m bot migrate --create-database && $(PY) -m bot seed --if-empty && BOT_DEMO=1 $(PY) -m bot serve
 
 shell: seed train ## talk to the bot in the terminal, with actions running
 	@$(LOAD_ENV); $(PY) -m bot serve --shell

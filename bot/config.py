@@ -34,6 +34,13 @@ class Settings:
     customer_token_secret: str | None  # HS256 key of the shop's sign-in tokens; None: no tokens
     upload_link_secret: str | None  # HS256 key of the photo upload links; None: no links
     public_web_url: str  # where customers reach the page's server (upload links point there)
+    tracker_store_url: str = ""  # SQLAlchemy URL of the conversations; "" = the file tracker_db
+
+    @property
+    def conversations_url(self) -> str:
+        """Where the (redacted) conversations are stored: TRACKER_STORE_URL (the production
+        profile's PostgreSQL), else the SQLite file TRACKER_DB."""
+        return self.tracker_store_url or f"sqlite:///{self.tracker_db}"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -61,6 +68,7 @@ class Settings:
             upload_link_secret=env.get("UPLOAD_LINK_SECRET") or None,
             public_web_url=env.get("PUBLIC_WEB_URL")
             or f"http://127.0.0.1:{env.get('WEB_PORT') or 8080}",
+            tracker_store_url=env.get("TRACKER_STORE_URL") or "",
         )
 
 

@@ -11,6 +11,7 @@ MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 WIDGET_PREFIX = "web-"
 WIDGET_SENDER = re.compile(r"web-[0-9a-f-]{32,36}")
 WIDGET_KEY_HEADER = "X-Web-Channel-Key"  # how the page's server proves itself to the web channel
+CLIENT_ADDRESS_HEADER = "X-Web-Client-Address"  # the browser's address, from the page's server
 _SEPARATORS = re.compile(r"[\s\-()（）]+")
 
 # What customers put between the digits of a phone number, after NFKC folding (which turns

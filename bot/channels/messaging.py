@@ -53,6 +53,9 @@ T = TypeVar("T")
 # Calls to the platforms' APIs wait here, not in the default pool the store checks use: a slow
 # platform must not delay the next callback's answer past the platform's deadline.
 _API_CALLS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="platform-api")
+# The longest message the bot reads (a long complaint fits). The REST channels refuse longer
+# ones; the platforms' are cut here, before anything is parsed or stored.
+MAX_MESSAGE_CHARS = 2000
 
 
 def now_s() -> float:
@@ -134,6 +137,7 @@ async def run_turn(
     apology if it failed (the customer never meets silence). `typed` text may be the number
     of an option; a clicked button's payload (typed=False) is taken as it is."""
     collector = CollectingOutputChannel()
+    text = text[:MAX_MESSAGE_CHARS]  # a pasted novel is read by its beginning, not stored whole
     try:
         if typed:
             text = chosen_option(text, await offered_buttons(app, conversation))

@@ -10,17 +10,24 @@ a browser session does; it proves nothing about who the customer is.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
 from typing import Any
 
 from rasa.core.channels.rest import RestInput
-from sanic.exceptions import InvalidUsage
+from sanic.exceptions import InvalidUsage, SanicException
 from sanic.request import Request
 
-from bot.channels.messaging import CONVERSATION_PREFIXES  # verified platform users' conversations
+from bot.channels.messaging import (  # verified platform users' conversations
+    CONVERSATION_PREFIXES,
+    MAX_MESSAGE_CHARS,
+)
+from bot.channels.redelivery import DELIVERY_HEADER, DELIVERY_KEY, delivery_id
 from bot.identifiers import WIDGET_PREFIX  # the web widget's conversations (bot/channels/web.py)
 from bot.nlp.normalise import encodable
 from bot.privacy.redact import too_deep
+from bot.services.admission import admit
 
 # Ids as platforms and widgets make them (UUIDs, open ids, e-mail-like ids); at most the
 # width of the store's conversation_id columns.
@@ -29,6 +36,13 @@ RESERVED_SENDERS = frozenset({"default"})  # Rasa's shared fallback conversation
 # Payloads of Rasa's default intents: /back rewinds a form mid-way and can leave the
 # conversation looping, /session_start answers nothing. A customer's "/back" is only words.
 RASA_CONTROL = re.compile(r"/(?:back|session_start)\b")
+
+
+class TooManyConversations(SanicException):
+    """429: this address started its hour's share of conversations."""
+
+    status_code = 429
+    quiet = True
 
 
 def request_body(request: Request) -> dict[str, Any]:
@@ -48,6 +62,15 @@ class CheckedRestInput(RestInput):
         return "rest"
 
     async def _extract_sender(self, req: Request) -> str:
+        sender = self.checked_sender(req)
+        if not await asyncio.to_thread(admit, self.client_address(req), sender):
+            raise TooManyConversations(
+                "too many new conversations from this address; continue an existing one"
+            )
+        return sender
+
+    def checked_sender(self, req: Request) -> str:
+        """The request's sender if this channel takes it; 400 (or 403/404) if not."""
         sender = request_body(req).get("sender")
         if not isinstance(sender, str) or not SENDER_ID.fullmatch(sender):
             raise InvalidUsage("'sender' must be 1-128 letters, digits or _ . : @ -")
@@ -55,10 +78,22 @@ class CheckedRestInput(RestInput):
             raise InvalidUsage("this 'sender' belongs to another channel")
         return sender
 
+    def client_address(self, req: Request) -> str:
+        """Who sent the request: behind our own balancer (RASA_BEHIND_PROXY=1, which
+        `python -m bot serve` sets for its replicas) the address nginx appended to
+        X-Forwarded-For, else the connection's."""
+        if os.environ.get("RASA_BEHIND_PROXY") == "1":
+            forwarded = req.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+            if forwarded:
+                return forwarded
+        return req.ip or "?"
+
     def _extract_message(self, req: Request) -> str:
         message = request_body(req).get("message")
         if not isinstance(message, str):
             raise InvalidUsage("'message' must be a string")
+        if len(message) > MAX_MESSAGE_CHARS:
+            raise InvalidUsage(f"'message' must be at most {MAX_MESSAGE_CHARS} characters")
         if RASA_CONTROL.match(message):  # Rasa's own /back, /session_start …: as plain words
             message = message.lstrip("/")
         return encodable(message)  # a lone surrogate could not be stored with a complaint
@@ -68,9 +103,16 @@ class CheckedRestInput(RestInput):
         return self.name()
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        """The request's `metadata` object, or None if it is anything else; 400 if it is
-        nested too deep to be redacted and stored."""
+        """The request's `metadata` object (None if it is anything else), with the delivery id
+        of its X-Request-Id header (bot/channels/redelivery.py) in place of any the client put
+        there; 400 if it is nested too deep to be redacted and stored."""
         metadata = request_body(request).get("metadata")
         if too_deep(metadata):
             raise InvalidUsage("'metadata' is nested too deep")
-        return metadata if isinstance(metadata, dict) else None
+        kept = {k: v for k, v in metadata.items() if k != DELIVERY_KEY} if isinstance(
+            metadata, dict
+        ) else {}  # fmt: skip
+        delivery = delivery_id(request.headers.get(DELIVERY_HEADER))
+        if delivery is not None:
+            kept[DELIVERY_KEY] = delivery
+        return kept or None

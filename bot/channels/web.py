@@ -18,7 +18,7 @@ from sanic.exceptions import Forbidden, InvalidUsage, NotFound
 from sanic.request import Request
 
 from bot.channels.rest import CheckedRestInput, request_body
-from bot.identifiers import WIDGET_KEY_HEADER, WIDGET_SENDER
+from bot.identifiers import CLIENT_ADDRESS_HEADER, WIDGET_KEY_HEADER, WIDGET_SENDER
 
 
 class WebWidgetInput(CheckedRestInput):
@@ -38,7 +38,8 @@ class WebWidgetInput(CheckedRestInput):
         """The key comes from the environment only, never from credentials.yml."""
         return cls(os.environ.get("WEB_CHANNEL_KEY") or None)
 
-    async def _extract_sender(self, req: Request) -> str:
+    def checked_sender(self, req: Request) -> str:
+        """The widget's web-<uuid>, from the page's server only (403 without its key)."""
         if self.key is None:
             raise NotFound("the web channel is not configured")
         given = req.headers.get(WIDGET_KEY_HEADER, "").encode("utf-8", "surrogateescape")
@@ -48,3 +49,8 @@ class WebWidgetInput(CheckedRestInput):
         if not isinstance(sender, str) or not WIDGET_SENDER.fullmatch(sender):
             raise InvalidUsage("'sender' must be the widget's web-<uuid>")
         return sender
+
+    def client_address(self, req: Request) -> str:
+        """The browser's address as the page's server saw it (it sends it only after proving
+        itself with the key, checked first); the connection's if it sent none."""
+        return req.headers.get(CLIENT_ADDRESS_HEADER, "")[:64] or super().client_address(req)

@@ -1,11 +1,12 @@
-"""`python -m bot <command>`: migrate, seed, status, serve, tick, handle, photos, nlu-review,
-report, sla and console-password."""
+"""`python -m bot <command>`: migrate, seed, status, serve, events, tick, handle, photos,
+nlu-review, report, sla and console-password."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -17,13 +18,16 @@ from bot.config import PROJECT_ROOT, get_settings
 from bot.policy import WorkCalendar
 from bot.services.handling import PARCEL_OUTCOMES, STEPS
 from bot.store import StoreError
-from bot.store.db import engine_for, unit_of_work
+from bot.store.db import engine_for, ensure_database, unit_of_work
 from bot.store.migrate import revision_status, upgrade
 from bot.store.seed import is_empty, seed
 
 
-def _migrate(_args: argparse.Namespace) -> int:
-    upgrade(get_settings().database_url)
+def _migrate(args: argparse.Namespace) -> int:
+    url = get_settings().database_url
+    if args.create_database and ensure_database(url):
+        print("created the database")
+    upgrade(url)
     print("database schema is up to date")
     return 0
 
@@ -150,6 +154,16 @@ def _serve(args: argparse.Namespace) -> int:
     return serve(shell=args.shell)
 
 
+def _events(args: argparse.Namespace) -> int:
+    from bot.cli.events import run_consumer
+
+    url = os.environ.get("RABBITMQ_URL", "")  # not an argument: it holds a password
+    if not url:
+        logging.getLogger(__name__).error("RABBITMQ_URL is not set")
+        return 1
+    return run_consumer(url)
+
+
 def _nlu_review(args: argparse.Namespace) -> int:
     domain = PROJECT_ROOT / "domain.yml"
     if args.import_file:
@@ -175,7 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="bring the schema up to date").set_defaults(run=_migrate)
+    migrate_cmd = commands.add_parser("migrate", help="bring the schema up to date")
+    migrate_cmd.add_argument(
+        "--create-database", action="store_true", help="create the PostgreSQL database first"
+    )
+    migrate_cmd.set_defaults(run=_migrate)
     seed_cmd = commands.add_parser("seed", help="load the demo orders and history")
     seed_cmd.add_argument("--if-empty", action="store_true", help="do nothing if orders exist")
     seed_cmd.set_defaults(run=_seed)
@@ -183,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd = commands.add_parser("serve", help="run the action and Rasa servers")
     serve_cmd.add_argument("--shell", action="store_true", help="talk in this terminal instead")
     serve_cmd.set_defaults(run=_serve)
+    commands.add_parser(
+        "events", help="write the event broker's conversation events (RABBITMQ_URL) into the store"
+    ).set_defaults(run=_events)
     commands.add_parser(
         "tick", help="act on the dates that have passed (escalate, compensate, notify); idempotent"
     ).set_defaults(run=_tick)

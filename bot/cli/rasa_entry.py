@@ -44,7 +44,14 @@ def main(argv: list[str] | None = None) -> None:
     # Imported after the install, so that what Rasa logs while importing is redacted too.
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] in (["run"], ["shell"]) and args[1:2] != ["actions"]:
+        from bot.channels.redelivery import install_redelivery_replay
+        from bot.cli.action_outage import install_action_outage_handling
+
+        install_action_outage_handling()  # a failed action gets an apology in seconds
+        install_redelivery_replay()  # a message the balancer sent twice is handled once
+    sys.argv = ["rasa", *args]
     rasa_main()
 
 

@@ -1,8 +1,8 @@
 """Start the action server, the Rasa server (or shell) and the page's server together, start
 again any that exits (with a growing pause: bot/cli/supervise.py), and stop them together.
 
-Both bind to 127.0.0.1 unless configured otherwise: the action server has no authentication
-of its own and must never face the internet directly.
+Both bind to 127.0.0.1 unless configured otherwise. The action server answers only requests
+carrying ACTION_SERVER_KEY (made per run when unset), which Rasa sends from endpoints.yml.
 """
 
 from __future__ import annotations
@@ -17,11 +17,18 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
-
+from bot.cli.action_server import ACTION_KEY_ENV
+from bot.cli.balancer import Upstream, nginx_binary, nginx_command, nginx_config
+from bot.cli.endpoints import (
+    ProductionUrls,
+    ProfileError,
+    is_production,
+    rasa_endpoints,
+    write_endpoints,
+)
 from bot.cli.supervise import Supervised, supervise_once
 from bot.config import PROJECT_ROOT, get_settings
 from bot.customer_tokens import MIN_SECRET_BYTES
@@ -34,7 +41,7 @@ PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 # Bodies larger than this are refused by the Rasa server before they are read (Sanic's default
 # is 100 MB): no message or callback comes near it.
 MAX_REQUEST_BYTES = 1024 * 1024
-REDACTING_STORE = "bot.privacy.tracker_store.RedactingTrackerStore"
+LOCK_LIFETIME_S = 30
 
 
 @dataclass(frozen=True)
@@ -71,17 +78,13 @@ class ServeOptions:
         return f"http://{host}:{self.action_port}/webhook"
 
 
-def endpoints_file(options: ServeOptions, directory: Path) -> Path:
-    """endpoints.yml with the action server's URL set to where we actually start it, and the
-    redacting tracker store's inner store defaulting to the SQLite file in TRACKER_DB."""
-    endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
-    endpoints["action_endpoint"] = {"url": options.action_url}
-    store = endpoints.get("tracker_store") or {}
-    if store.get("type") == REDACTING_STORE and not store.get("inner"):
-        store["inner"] = {"type": "sql", "dialect": "sqlite", "db": str(get_settings().tracker_db)}
-    path = directory / "endpoints.yml"
-    path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
-    return path
+def endpoints_file(
+    options: ServeOptions, directory: Path, action_key: str,
+    production: ProductionUrls | None = None,
+) -> Path:  # fmt: skip
+    """endpoints.yml for this run in `directory` (private to this user: it holds the key):
+    the action server where we start it, and the stores of the profile."""
+    return write_endpoints(rasa_endpoints(options.action_url, action_key, production), directory)
 
 
 def _rasa() -> list[str]:
@@ -90,8 +93,8 @@ def _rasa() -> list[str]:
 
 
 def action_server_command(options: ServeOptions) -> list[str]:
-    """The command line of the action server."""
-    return [*_rasa(), "run", "actions", "--actions", "actions", "--port", str(options.action_port)]
+    """The command line of the action server (it redacts its log, and asks for the key)."""
+    return [sys.executable, "-m", "bot.cli.action_server", "--port", str(options.action_port)]
 
 
 def rasa_server_command(options: ServeOptions, endpoints: Path, shell: bool) -> list[str]:
@@ -119,13 +122,14 @@ def server_env(options: ServeOptions, environ: dict[str, str]) -> dict[str, str]
     for this run lets the demo page sign its demo customers in; production sets neither.
     Without WEB_CHANNEL_KEY, one made for this run lets the page's server (and only it) use
     the bot's web channel; without UPLOAD_LINK_SECRET, one made for this run signs the photo
-    upload links (they stop working when the run ends). Replicas behind a load balancer, and
-    links that outlive a restart, need them set explicitly."""
+    upload links (they stop working when the run ends); without ACTION_SERVER_KEY, one made for
+    this run is what Rasa shows the action server. Replicas behind a load balancer, and links
+    that outlive a restart, need them set explicitly."""
     env = dict(
         environ, SANIC_HOST=options.action_host, RASA_PORT=str(options.rasa_port),
         WEB_PORT=str(options.web_port),
     )  # fmt: skip
-    for generated in ("WEB_CHANNEL_KEY", "UPLOAD_LINK_SECRET"):
+    for generated in ("WEB_CHANNEL_KEY", "UPLOAD_LINK_SECRET", ACTION_KEY_ENV):
         if not env.get(generated):
             env[generated] = secrets.token_urlsafe(32)
     if env.get("BOT_DEMO") == "1" and not env.get("CUSTOMER_TOKEN_SECRET"):
@@ -220,54 +224,32 @@ def serve(shell: bool = False) -> int:
     if not MODEL_PATH.exists():
         logger.error("no trained model at %s: run 'make train' first", MODEL_PATH)
         return 1
+    production = None
+    if is_production():
+        try:
+            production = ProductionUrls.from_env()
+        except ProfileError as exc:
+            logger.error("%s", exc)
+            return 1
+        if nginx_binary() is None:
+            logger.error("the production profile balances its replicas with nginx: install it")
+            return 1
     options = ServeOptions.from_env()
     env = server_env(options, dict(os.environ))
     # Ctrl-C and a supervisor's SIGTERM both stop the pair, even if SIGINT came in ignored.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     with tempfile.TemporaryDirectory(prefix="aftersales-") as tmp:
-        endpoints = endpoints_file(options, Path(tmp))
-        # Only the server that faces clients gets the size limit: the action server is called
-        # with whole conversations.
-        rasa_env = {**env, "SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES)}
-
-        def start_actions() -> subprocess.Popen[bytes]:
-            # Its own session: the terminal's Ctrl-C stops the Rasa server first (it finishes
-            # the turns it accepted, which need actions), and _stop ends this one afterwards.
-            return subprocess.Popen(
-                action_server_command(options), cwd=PROJECT_ROOT, env=env,
-                start_new_session=True,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-            )  # fmt: skip
-
-        def start_rasa() -> subprocess.Popen[bytes]:
-            command = rasa_server_command(options, endpoints, shell)
-            return subprocess.Popen(command, cwd=PROJECT_ROOT, env=rasa_env)
-
-        def start_web() -> subprocess.Popen[bytes]:
-            return subprocess.Popen(web_server_command(options), cwd=PROJECT_ROOT, env=env)
-
-        actions = Supervised("the action server", start_actions)
-        rasa = Supervised("the Rasa server", start_rasa)
-        children = [actions, rasa] if shell else [actions, rasa, Supervised("the page", start_web)]
+        endpoints = endpoints_file(options, Path(tmp), env[ACTION_KEY_ENV], production)
         if shell:
+            actions = [_action_server(options, env)]
+            rasa = _rasa_server(options, env, endpoints, shell=True)
+            front = [rasa]
             print("Starting the shell; type /stop to leave.", flush=True)
         else:
-            console_password = demo_console_password(env)
-            print(
-                f"Bot starting (the model takes about a minute to load). Talk to it at\n"
-                f"  web page:  http://{options.web_host}:{options.web_port}/\n"
-                + (
-                    f"  console:   http://{options.web_host}:{options.web_port}/ops"
-                    f"  (password for this run: {console_password})\n"
-                    if console_password
-                    else ""
-                )
-                + f"  REST:      POST http://{options.rasa_host}:{options.rasa_port}"
-                f'/webhooks/rest/webhook  {{"sender": "chat-7f3a9c2e", "message": "你好"}}\n'
-                f"Ctrl-C stops all servers.",
-                flush=True,
-            )
+            actions, front = _servers(options, env, endpoints, production, Path(tmp))
+            _print_addresses(options, demo_console_password(env))
+        children = [*actions, *front]
         supervise_once(children, time.monotonic())  # starts them all
         ticker = start_ticker()
         try:
@@ -283,5 +265,112 @@ def serve(shell: bool = False) -> int:
         finally:
             if ticker is not None:
                 ticker.set()
-            first = [c.process for c in children if c is not actions and c.process is not None]
-            _stop(first, [actions.process] if actions.process is not None else [])
+            _stop(_processes(front), _processes(actions))
+
+
+def _processes(children: list[Supervised]) -> list[subprocess.Popen[bytes]]:
+    return [child.process for child in children if child.process is not None]
+
+
+def _action_server(options: ServeOptions, env: dict[str, str]) -> Supervised:
+    def start() -> subprocess.Popen[bytes]:
+        # Its own session: the terminal's Ctrl-C stops the Rasa server first (it finishes the
+        # turns it accepted, which need actions), and _stop ends this one afterwards.
+        return subprocess.Popen(
+            action_server_command(options), cwd=PROJECT_ROOT, env=env, start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )  # fmt: skip
+
+    return Supervised(f"the action server on port {options.action_port}", start)
+
+
+def _rasa_server(
+    options: ServeOptions, env: dict[str, str], endpoints: Path, shell: bool = False
+) -> Supervised:
+    # Only the server that faces clients gets the size limit: the action server is called
+    # with whole conversations.
+    # A replica that dies holding a conversation's lock blocks it until the lock expires
+    # (Rasa's default: 60 s); a turn takes a few seconds at most (ACTION_TIMEOUT_SECONDS each).
+    rasa_env = {
+        **env, "SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES),
+        "TICKET_LOCK_LIFETIME": env.get("TICKET_LOCK_LIFETIME") or str(LOCK_LIFETIME_S),
+    }  # fmt: skip
+
+    def start() -> subprocess.Popen[bytes]:
+        command = rasa_server_command(options, endpoints, shell)
+        return subprocess.Popen(command, cwd=PROJECT_ROOT, env=rasa_env)
+
+    return Supervised(f"the Rasa server on port {options.rasa_port}", start)
+
+
+def _command(name: str, command: list[str], env: dict[str, str]) -> Supervised:
+    return Supervised(name, lambda: subprocess.Popen(command, cwd=PROJECT_ROOT, env=env))
+
+
+def replica_count(environ: dict[str, str], variable: str, default: int) -> int:
+    """A count of servers from `variable` (1–16), `default` if unset or unusable."""
+    try:
+        return min(16, max(1, int(environ.get(variable, default))))
+    except ValueError:
+        return default
+
+
+def _servers(
+    options: ServeOptions, env: dict[str, str], endpoints: Path,
+    production: ProductionUrls | None, run_dir: Path,
+) -> tuple[list[Supervised], list[Supervised]]:  # fmt: skip
+    """The action servers, and the servers in front of them (stopped first).
+
+    Embedded: one of each. Production: RASA_REPLICAS Rasa servers (default 2) on the ports
+    after RASA_PORT and ACTION_SERVERS action servers (default 1) on the ports after
+    ACTION_PORT, on 127.0.0.1, behind nginx on RASA_PORT and ACTION_PORT; and the event
+    broker's consumer."""
+    web = _command("the page", web_server_command(options), env)
+    if production is None:
+        return [_action_server(options, env)], [_rasa_server(options, env, endpoints), web]
+    rasa_ports = tuple(
+        options.rasa_port + i for i in range(1, replica_count(env, "RASA_REPLICAS", 2) + 1)
+    )
+    action_ports = tuple(
+        options.action_port + i for i in range(1, replica_count(env, "ACTION_SERVERS", 1) + 1)
+    )
+    actions = [_action_server(replace(options, action_port=p), env) for p in action_ports]
+    # Behind nginx a replica counts the client address nginx appends to X-Forwarded-For.
+    replica_env = {**env, "RASA_BEHIND_PROXY": "1"}
+    replicas = [
+        _rasa_server(replace(options, rasa_host="127.0.0.1", rasa_port=p), replica_env, endpoints)
+        for p in rasa_ports
+    ]
+    config = run_dir / "nginx.conf"
+    config.write_text(
+        nginx_config(
+            [
+                Upstream("rasa", options.rasa_host, options.rasa_port, rasa_ports),
+                Upstream("actions", "127.0.0.1", options.action_port, action_ports),
+            ],
+            run_dir, MAX_REQUEST_BYTES,
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    binary = nginx_binary()
+    assert binary is not None  # checked before anything started
+    balancer = _command("the load balancer", nginx_command(binary, config, run_dir), env)
+    consumer = _command("the event consumer", [sys.executable, "-m", "bot", "events"], env)
+    return actions, [balancer, *replicas, web, consumer]
+
+
+def _print_addresses(options: ServeOptions, console_password: str | None) -> None:
+    print(
+        f"Bot starting (the model takes about a minute to load). Talk to it at\n"
+        f"  web page:  http://{options.web_host}:{options.web_port}/\n"
+        + (
+            f"  console:   http://{options.web_host}:{options.web_port}/ops"
+            f"  (password for this run: {console_password})\n"
+            if console_password
+            else ""
+        )
+        + f"  REST:      POST http://{options.rasa_host}:{options.rasa_port}"
+        f'/webhooks/rest/webhook  {{"sender": "chat-7f3a9c2e", "message": "你好"}}\n'
+        f"Ctrl-C stops all servers.",
+        flush=True,
+    )

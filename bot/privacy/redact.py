@@ -44,16 +44,25 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
+def _fold(char: str) -> str:
+    folded = unicodedata.normalize("NFKC", char)
+    return folded if len(folded) == 1 else char
+
+
 def mask_phones_in(text: str) -> str:
     """Every mobile number in `text` masked (138****8000), in every form normalise_phone
-    accepts (separators, +86/0086 prefix, full-width digits). The text comes back NFKC-folded;
-    digit runs longer than a phone (order numbers) are left alone."""
-
-    def mask(match: re.Match[str]) -> str:
+    accepts (separators, +86/0086 prefix, full-width digits); the rest of the text is left
+    as it was (a reply's full-width ，and ：stay). Digit runs longer than a phone (order
+    numbers) are left alone."""
+    # Found in a copy folded character by character, so its positions are the text's own.
+    folded = "".join(_fold(char) for char in text)
+    parts, end = [], 0
+    for match in PHONE_IN_TEXT.finditer(folded):
         phone = normalise_phone(match.group())
-        return mask_phone(phone) if phone else match.group()
-
-    return PHONE_IN_TEXT.sub(mask, unicodedata.normalize("NFKC", text))
+        if phone:
+            parts += [text[end : match.start()], mask_phone(phone)]
+            end = match.end()
+    return "".join(parts) + text[end:] if parts else text
 
 
 def _mask_phone_entity(value: str) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -42,8 +43,9 @@ def _shown(text: str) -> str:
 
 
 def tracker_url() -> str:
-    """The tracker store's database: the embedded default's SQLite file."""
-    return f"sqlite:///{get_settings().tracker_db}"
+    """The tracker store's database: TRACKER_STORE_URL (production), else the embedded
+    default's SQLite file TRACKER_DB."""
+    return get_settings().conversations_url
 
 
 _EVENTS = sa.table(
@@ -63,9 +65,10 @@ QUALITY_EVENTS = ("user", "action", "active_loop", "slot")
 def _rows(query: sa.sql.Select, url: str | None) -> list[sa.Row]:
     """The query's rows from the tracker store's `events` table; none when the store holds no
     conversations yet (and no empty SQLite file is made by looking)."""
-    if url is None and not get_settings().tracker_db.exists():
+    url = url or tracker_url()
+    if url.startswith("sqlite") and not Path(url.removeprefix("sqlite:///")).exists():
         return []
-    engine = sa.create_engine(url or tracker_url(), future=True)
+    engine = sa.create_engine(url, future=True)
     try:
         with engine.connect() as connection:
             if not sa.inspect(connection).has_table("events"):

@@ -387,6 +387,37 @@ class ChannelDelivery(Base):
     received_at = Column(UtcDateTime, nullable=False, default=_utcnow, index=True)
 
 
+class ConversationEvent(Base):
+    """One conversation event as the event broker delivered it (already redacted), for the
+    service team's analytics (`python -m bot events` writes them in the production profile).
+    `event_key` is the SHA-256 of the delivered body, so a redelivery is stored once."""
+
+    __tablename__ = "conversation_events"
+
+    id = Column(Integer, primary_key=True)
+    event_key = Column(String(64), nullable=False, unique=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    type_name = Column(String(32), nullable=False)  # user, bot, action, slot, …
+    event_time = Column(UtcDateTime, nullable=False, index=True)  # when Rasa recorded it
+    intent = Column(String(64))  # of a customer message
+    action = Column(String(128))  # of an action run
+    body = Column(Text, nullable=False)  # the event's JSON as delivered
+    received_at = Column(UtcDateTime, nullable=False, default=_utcnow)
+
+
+class ConversationStart(Base):
+    """A conversation seen from a client address, kept an hour for the limit on how many one
+    address may start (`bot.services.admission`). Both are kept as SHA-256 digests."""
+
+    __tablename__ = "conversation_starts"
+    __table_args__ = (UniqueConstraint("client_key", "conversation_key"),)
+
+    id = Column(Integer, primary_key=True)
+    client_key = Column(String(64), nullable=False)
+    conversation_key = Column(String(64), nullable=False)
+    created_at = Column(UtcDateTime, nullable=False, default=_utcnow, index=True)
+
+
 class RequestEvent(Base):
     """One thing that happened to a request, booking, ticket or handoff: who, when, what.
 

@@ -53,6 +53,8 @@ from bot.store.models import (
     Complaint,
     ConsoleLogin,
     ConsoleSession,
+    ConversationEvent,
+    ConversationStart,
     Customer,
     CustomerNotice,
     HandoffRequest,
@@ -1168,6 +1170,64 @@ class AfterSalesRepository:
         )
 
     # --- channel deliveries -------------------------------------------------------------------
+
+    def record_conversation_event(
+        self,
+        *,
+        event_key: str,
+        conversation_id: str,
+        type_name: str,
+        event_time: dt.datetime,
+        intent: str | None,
+        action: str | None,
+        body: str,
+        now: dt.datetime,
+    ) -> bool:
+        """Keep one conversation event for analytics; False if this delivery was already kept
+        (an atomic INSERT ... ON CONFLICT DO NOTHING, as for platform deliveries)."""
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        inserted = self.session.execute(
+            dialect.insert(ConversationEvent.__table__)
+            .values(
+                event_key=event_key, conversation_id=conversation_id, type_name=type_name,
+                event_time=event_time, intent=intent, action=action, body=body, received_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["event_key"])
+        )  # fmt: skip
+        return bool(inserted.rowcount == 1)
+
+    def admit_conversation(
+        self, client_key: str, conversation_key: str, *, now: dt.datetime,
+        window: dt.timedelta, limit: int,
+    ) -> bool:  # fmt: skip
+        """Whether the client may write to this conversation: yes if it did within `window`
+        (the conversation stays active), else if fewer than `limit` others of this client are
+        active; a conversation admitted is recorded as active now. Records older than the
+        window are dropped when one is added."""
+        pair = (ConversationStart.client_key == client_key) & (
+            ConversationStart.conversation_key == conversation_key
+        )
+        refreshed = self.session.execute(
+            update(ConversationStart)
+            .where(pair, ConversationStart.created_at >= now - window)
+            .values(created_at=now)
+        )
+        if refreshed.rowcount:
+            return True  # one statement per message of an active conversation
+        since = now - window
+        self.session.execute(delete(ConversationStart).where(ConversationStart.created_at < since))
+        active = self.session.scalar(
+            select(func.count()).where(ConversationStart.client_key == client_key)
+        )
+        if (active or 0) >= limit:
+            return False
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        self.session.execute(
+            dialect.insert(ConversationStart.__table__)
+            .values(client_key=client_key, conversation_key=conversation_key, created_at=now)
+            .on_conflict_do_nothing(index_elements=["client_key", "conversation_key"])
+        )
+        return True
 
     def record_delivery(
         self, channel: str, delivery_key: str, *, now: dt.datetime, forget_before: dt.datetime

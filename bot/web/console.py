@@ -159,7 +159,9 @@ async def login_page(request: web.Request, options: ConsoleOptions) -> web.Respo
     return _page("登录", _login_form())
 
 
-def _client_address(request: web.Request, options: ConsoleOptions) -> str:
+def client_address(request: web.Request, options: ConsoleOptions) -> str:
+    """The browser's address: with OPS_BEHIND_PROXY=1 the one the proxy appended to
+    X-Forwarded-For, else the connection's."""
     if options.behind_proxy:
         forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
         if forwarded:
@@ -174,7 +176,7 @@ async def login(request: web.Request, options: ConsoleOptions) -> web.Response:
     checker = _checker()
     if not checker.reserve():
         return _page("登录", _login_form("登录请求太多，请稍后再试。"), status=429)
-    client = auth.client_key(_client_address(request, options), password_hash)
+    client = auth.client_key(client_address(request, options), password_hash)
     try:
         attempt, blocked = await asyncio.to_thread(auth.begin_sign_in, client)
         if blocked:

@@ -35,7 +35,7 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_runner import GracefulExit
 
 from bot.customer_tokens import issue_token
-from bot.identifiers import WIDGET_KEY_HEADER, WIDGET_SENDER
+from bot.identifiers import CLIENT_ADDRESS_HEADER, WIDGET_KEY_HEADER, WIDGET_SENDER
 from bot.privacy import install_log_redaction
 from bot.privacy.redact import too_deep
 from bot.store import StoreError, open_repository
@@ -149,10 +149,15 @@ async def _forward(request: web.Request, forwarded: dict[str, Any]) -> web.Respo
         async with session.post(
             f"{options.rasa_url}/webhooks/web/webhook",
             json=forwarded,
-            headers={WIDGET_KEY_HEADER: options.channel_key},
+            headers={
+                WIDGET_KEY_HEADER: options.channel_key,
+                CLIENT_ADDRESS_HEADER: console.client_address(request, options.ops_console),
+            },
         ) as upstream:
             if upstream.status == 400:  # the channel refused it: say why
                 raise web.HTTPBadRequest(text=await upstream.text())
+            if upstream.status == 429:  # this address started too many conversations
+                raise web.HTTPTooManyRequests(text=await upstream.text())
             if upstream.status in (403, 404):  # a deployment fault, not the customer's
                 logger.error("the bot's web channel refused this server: check WEB_CHANNEL_KEY")
             upstream.raise_for_status()

@@ -31,6 +31,8 @@ TOKEN_SECRET = "e2e-sign-in-secret-" + "z" * 16  # what the shop's sign-in servi
 DINGTALK_SECRET = "e2e-dingtalk-app-secret"  # what DingTalk's developer console would show
 UPLOAD_SECRET = "e2e-upload-link-secret-" + "u" * 16  # signs the photo upload links
 OPERATOR_TOKEN = "e2e-operator-token-" + "o" * 20  # the service team's photo routes
+CHATS_PER_ADDRESS = 400
+ACTION_TIMEOUT_S = 4  # how long Rasa waits for an action (8 s in production)
 WEB_CHANNEL_KEY = "e2e-web-channel-key-" + "k" * 16  # shared by the page's server and Rasa
 CONSOLE_PASSWORD = "e2e console password"  # the operator console's, hashed into the env
 CHROMIUM = "/usr/bin/chromium"
@@ -272,6 +274,9 @@ def bot_server(
         "OPERATOR_TOKEN": OPERATOR_TOKEN,
         "OPS_PASSWORD_HASH": hash_password(CONSOLE_PASSWORD),
         "OPS_REPORT_DIR": str(workdir / "report"),
+        "ACTION_TIMEOUT_SECONDS": str(ACTION_TIMEOUT_S),
+        # Every test talks from 127.0.0.1; test_rate_limits.py checks the limit itself.
+        "NEW_CHATS_PER_ADDRESS_PER_HOUR": str(CHATS_PER_ADDRESS),
     }
     for command in ("migrate", "seed"):
         subprocess.run(

@@ -357,6 +357,38 @@ def test_a_delivery_is_recorded_once_per_channel_and_forgotten_later(
     )
 
 
+def test_a_redelivered_conversation_event_is_kept_once(
+    repo: AfterSalesRepository, now: dt.datetime
+) -> None:
+    event = {
+        "event_key": "e" * 64, "conversation_id": "chat-1", "type_name": "user",
+        "event_time": now, "intent": "ask_refund_status", "action": None, "body": "{}",
+    }  # fmt: skip
+    assert repo.record_conversation_event(**event, now=now)
+    assert not repo.record_conversation_event(**event, now=now)
+    assert repo.record_conversation_event(**{**event, "event_key": "f" * 64}, now=now)
+
+
+def test_one_address_starts_a_bounded_number_of_conversations(
+    repo: AfterSalesRepository, now: dt.datetime
+) -> None:
+    hour = dt.timedelta(hours=1)
+
+    def admit(client: str, chat: str, at: dt.datetime = now) -> bool:
+        return repo.admit_conversation(client, chat, now=at, window=hour, limit=3)
+
+    assert all(admit("a" * 64, f"chat-{i}") for i in range(3))
+    assert not admit("a" * 64, "chat-3")  # the fourth new one within the hour
+    assert admit("a" * 64, "chat-0") and admit("a" * 64, "chat-2")  # the started ones go on
+    assert admit("b" * 64, "chat-3")  # another address has its own share
+    half = now + hour / 2
+    assert admit("a" * 64, "chat-0", half)  # still talking: stays active
+    later = now + hour + dt.timedelta(minutes=1)
+    assert admit("a" * 64, "chat-3", later)  # chat-1 and chat-2 went quiet an hour ago
+    assert admit("a" * 64, "chat-0", later)
+    assert admit("a" * 64, "chat-4", later) and not admit("a" * 64, "chat-5", later)
+
+
 def test_the_database_keeps_one_open_logistics_check_per_order(
     engine: Engine, now: dt.datetime
 ) -> None:

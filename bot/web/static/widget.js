@@ -154,7 +154,14 @@
         body: JSON.stringify({ sender: state.sender, message: text, metadata }),
       });
       if (reply.status === 429) {
-        add({ from: "bot", text: "请稍等，上一条消息还在处理中。", buttons: [] });
+        const why = await reply.text();
+        add({
+          from: "bot",
+          text: why.includes("conversations")
+            ? "这个网络下打开的对话太多了，请稍后再试，或回到原来的对话继续。"
+            : "请稍等，上一条消息还在处理中。",
+          buttons: [],
+        });
         return;
       }
       if (!reply.ok) throw new Error("status " + reply.status);

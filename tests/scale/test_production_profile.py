@@ -1,0 +1,131 @@
+"""Many customers at once across two Rasa replicas, and one replica killed mid-run: every
+conversation reaches its goal, its stored events are complete and in order, and it is rated
+exactly once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.scale.conftest import Production
+
+pytestmark = pytest.mark.scale
+
+CUSTOMERS = 50
+OPENERS = ("我退的耳机钱到哪了", "查一下退款进度", "我退的耳机钱到哪了 咋还没到")
+ORDER, PHONE_TAIL = "202411020007", "后四位9000"  # the demo earphones' refund, in progress
+
+
+def _script(k: int) -> list[tuple[str, str]]:
+    """(message, what the reply must contain) of customer k: refund status, then the survey."""
+    return [
+        (OPENERS[k % len(OPENERS)], "订单号"),
+        (ORDER, "手机号"),
+        (PHONE_TAIL, "299.00元"),
+        ("5", "解决了吗"),
+        ("跳过", "感谢您的评价"),
+    ]
+
+
+def _text(replies: list[dict]) -> str:
+    return "\n".join(reply.get("text", "") for reply in replies)
+
+
+def _stored_user_texts(production: Production, sender: str) -> list[str]:
+    rows = production.rows(
+        "select data from events where sender_id = :s and type_name = 'user' order by id", s=sender
+    )
+    return [json.loads(row[0])["text"] for row in rows]
+
+
+def _assert_complete(production: Production, senders: list[str]) -> None:
+    for k, sender in enumerate(senders):
+        sent = [message for message, _ in _script(k)]
+        assert _stored_user_texts(production, sender) == sent, sender
+        times = production.rows(
+            "select timestamp from events where sender_id = :s order by id", s=sender
+        )
+        assert [t for (t,) in times] == sorted(t for (t,) in times), f"{sender}: out of order"
+        ratings = production.rows(
+            "select overall from ratings where conversation_id = :s and declined = false",
+            s=sender,
+        )
+        assert [r for (r,) in ratings] == [5], f"{sender}: ratings {ratings}"
+
+
+def test_fifty_customers_whose_turns_alternate_between_replicas(production: Production) -> None:
+    senders = [f"scale-{k:02d}-{time.time_ns()}" for k in range(CUSTOMERS)]
+
+    def customer(k: int) -> None:
+        for turn, (message, expected) in enumerate(_script(k)):
+            replica = production.replica_urls[(k + turn) % len(production.replica_urls)]
+            reply = _text(production.say(replica, senders[k], message))
+            assert expected in reply, f"customer {k}, turn {turn}: {reply!r}"
+
+    with ThreadPoolExecutor(max_workers=CUSTOMERS) as pool:
+        for future in [pool.submit(customer, k) for k in range(CUSTOMERS)]:
+            future.result()
+    _assert_complete(production, senders)
+    # The event broker's consumer wrote every customer message into the analytics table.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        [(count,)] = production.rows(
+            "select count(*) from conversation_events where type_name = 'user' "
+            "and conversation_id like 'scale-%'"
+        )
+        if count >= CUSTOMERS * 5:
+            break
+        time.sleep(1)
+    assert count == CUSTOMERS * 5
+
+
+def _replica_pid(port: int) -> int:
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except (FileNotFoundError, PermissionError, NotADirectoryError):
+            continue
+        if b"bot.cli.rasa_entry" in argv and str(port).encode() in argv:
+            return int(proc.name)
+    pytest.fail(f"no Rasa replica on port {port}")
+
+
+def test_a_replica_killed_while_turns_are_in_flight(production: Production) -> None:
+    """Killed with requests on it: nginx sends those to the other replica with the same
+    request id, and a turn the dead one had already saved is answered, not handled again."""
+    customers = 20
+    senders = [f"scale-kill-{k:02d}-{time.time_ns()}" for k in range(customers)]
+    done = threading.Semaphore(0)
+
+    def customer(k: int) -> None:
+        for turn, (message, expected) in enumerate(_script(k)):
+            reply = _text(production.say(production.balancer_url, senders[k], message))
+            assert expected in reply, f"customer {k}, turn {turn}: {reply!r}"
+            done.release()
+
+    victim = production.replica_urls[0]
+    with ThreadPoolExecutor(max_workers=customers) as pool:
+        futures = [pool.submit(customer, k) for k in range(customers)]
+        for _ in range(customers * 2):  # about two turns each: the rest are to come
+            assert done.acquire(timeout=300)
+        os.kill(_replica_pid(int(victim.rsplit(":", 1)[1])), signal.SIGKILL)
+        for future in futures:
+            future.result()
+    _assert_complete(production, senders)
+    # The supervisor starts the killed replica again.
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{victim}/", timeout=2).ok:
+                return
+        except requests.RequestException:
+            time.sleep(1)
+    pytest.fail("the killed replica was not started again within 180 s")
