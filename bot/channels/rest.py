@@ -11,23 +11,30 @@ a browser session does; it proves nothing about who the customer is.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 from typing import Any
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
 from sanic.exceptions import InvalidUsage, SanicException
 from sanic.request import Request
 
 from bot.channels.messaging import (  # verified platform users' conversations
     CONVERSATION_PREFIXES,
+    FAILURE_REPLY,
     MAX_MESSAGE_CHARS,
+    OnNewMessage,
 )
 from bot.channels.redelivery import DELIVERY_HEADER, DELIVERY_KEY, delivery_id
 from bot.identifiers import WIDGET_PREFIX  # the web widget's conversations (bot/channels/web.py)
 from bot.nlp.normalise import encodable
 from bot.privacy.redact import too_deep
 from bot.services.admission import admit
+
+logger = logging.getLogger(__name__)
 
 # Ids as platforms and widgets make them (UUIDs, open ids, e-mail-like ids); at most the
 # width of the store's conversation_id columns.
@@ -60,6 +67,21 @@ class CheckedRestInput(RestInput):
     def name(cls) -> str:
         """The same URL as Rasa's REST channel."""
         return "rest"
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """Rasa's REST routes, with a turn that fails answered by an apology: Rasa's own
+        channel logs the failure and answers `[]`, which the customer reads as silence."""
+
+        async def guarded(message: UserMessage) -> None:
+            try:
+                await on_new_message(message)
+            except Exception:
+                logger.exception("a %s turn failed", self.name())
+                await message.output_channel.send_response(
+                    message.sender_id, {"text": FAILURE_REPLY}
+                )
+
+        return super().blueprint(guarded)
 
     async def _extract_sender(self, req: Request) -> str:
         sender = self.checked_sender(req)

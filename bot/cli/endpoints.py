@@ -67,12 +67,13 @@ def sql_tracker_store(url: str) -> dict[str, Any]:
 
 
 def redis_lock_store(url: str) -> dict[str, Any]:
-    """Rasa's `type: redis` lock store section for redis://[:password@]host[:port][/db]."""
+    """The lock store section for redis://[:password@]host[:port][/db]: Rasa's Redis lock
+    store, with a fallback while Redis is down (bot/locking.py)."""
     parts = urlsplit(url)
     if parts.scheme not in ("redis", "rediss"):
         raise ProfileError("REDIS_URL must look like redis://host:6379/1")
     return {
-        "type": "redis",
+        "type": "bot.locking.FallbackRedisLockStore",
         "url": parts.hostname or "127.0.0.1",
         "port": parts.port or 6379,
         "db": int(parts.path.lstrip("/") or 1),

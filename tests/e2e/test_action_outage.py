@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,3 +81,22 @@ def test_a_crashed_action_server_is_restarted_and_the_conversation_goes_on(
     assert "没能处理" in apology and "手机号" not in apology
     _wait_healthy(bot_server.action_url)  # the supervisor started it again
     assert "手机号" in texts(bot_server.say(me, "202411020007"))
+
+
+def test_a_locked_store_gets_an_apology_in_seconds_and_nothing_half_done(
+    bot_server: BotServer,
+) -> None:
+    me = "e2e-outage-locked-store"
+    assert "订单号" in texts(bot_server.say(me, "我退的耳机钱到哪了"))
+    with sqlite3.connect(bot_server.database, isolation_level=None) as holder:
+        holder.execute("BEGIN EXCLUSIVE")  # another process holds the whole store
+        started = time.monotonic()
+        with_locked_store = texts(bot_server.say(me, "202411020007"))
+        waited = time.monotonic() - started
+        holder.execute("ROLLBACK")
+    # The job's own apology, with a person offered: the store failed, not the customer.
+    assert "没能查到" in with_locked_store and "转人工" in with_locked_store
+    assert waited < ACTION_TIMEOUT_S + 3, f"the customer waited {waited:.1f} s"
+    # Once it is free again, the job goes on from the order number already given.
+    assert "手机号" in texts(bot_server.say(me, "再查一下退款"))
+    assert "299.00元" in texts(bot_server.say(me, "后四位9000"))

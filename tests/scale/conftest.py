@@ -61,6 +61,35 @@ def _free_run(count: int) -> int:
     raise RuntimeError("no free ports")
 
 
+class Serve:
+    """`python -m bot serve` in the production profile, stopped and started as an operator
+    does (Ctrl-C, then start again)."""
+
+    def __init__(self, env: dict[str, str], log: Path, urls: list[str]) -> None:
+        self.env, self.log, self.urls = env, log, urls
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "serve"], cwd=PROJECT_ROOT, env=self.env,
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        _wait_up(self.process, self.urls, self.log)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            assert self.process.wait(timeout=90) == 0, "serve did not stop cleanly on Ctrl-C"
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            pytest.fail("serve did not stop within 90 s of Ctrl-C")
+        finally:
+            self.process = None
+
+
 @dataclass(frozen=True)
 class Production:
     balancer_url: str
@@ -68,6 +97,7 @@ class Production:
     action_port: int
     database: Engine
     log: Path
+    serve: Serve
 
     def say(self, url: str, sender: str, message: str) -> list[dict]:
         """One message over the REST channel at `url` (the balancer or one replica)."""
@@ -140,29 +170,19 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
     ensure_database(database_url)
     engine = sa.create_engine(database_url, future=True)
     log = workdir / "serve.log"
-    process: subprocess.Popen[bytes] | None = None
+    replicas = tuple(f"http://127.0.0.1:{rasa_port + i}" for i in range(1, REPLICAS + 1))
+    balancer = f"http://127.0.0.1:{rasa_port}"
+    serve = Serve(env, log, [*(f"{u}/" for u in replicas), f"{balancer}/"])
     try:
         for command in (["migrate"], ["seed", "--if-empty"]):
             subprocess.run(
                 [sys.executable, "-m", "bot", *command],
                 env=env, cwd=PROJECT_ROOT, check=True, capture_output=True,
             )  # fmt: skip
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "serve"], cwd=PROJECT_ROOT, env=env,
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        replicas = tuple(f"http://127.0.0.1:{rasa_port + i}" for i in range(1, REPLICAS + 1))
-        balancer = f"http://127.0.0.1:{rasa_port}"
-        _wait_up(process, [*(f"{u}/" for u in replicas), f"{balancer}/"], log)
-        yield Production(balancer, replicas, action_port, engine, log)
+        serve.start()
+        yield Production(balancer, replicas, action_port, engine, log, serve)
     finally:
-        if process is not None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=90)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        serve.stop()
         engine.dispose()
         admin = sa.create_engine(
             make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT"

@@ -129,3 +129,22 @@ def test_a_replica_killed_while_turns_are_in_flight(production: Production) -> N
         except requests.RequestException:
             time.sleep(1)
     pytest.fail("the killed replica was not started again within 180 s")
+
+
+def test_everything_restarted_mid_conversation(production: Production) -> None:
+    """Ctrl-C on every process and a fresh start: open conversations go on from PostgreSQL."""
+    customers = 10
+    senders = [f"scale-restart-{k:02d}-{time.time_ns()}" for k in range(customers)]
+
+    def turns(k: int, which: slice) -> None:
+        for message, expected in _script(k)[which]:
+            reply = _text(production.say(production.balancer_url, senders[k], message))
+            assert expected in reply, f"customer {k}: {reply!r}"
+
+    with ThreadPoolExecutor(max_workers=customers) as pool:
+        list(pool.map(lambda k: turns(k, slice(0, 2)), range(customers)))
+    production.serve.stop()
+    production.serve.start()
+    with ThreadPoolExecutor(max_workers=customers) as pool:
+        list(pool.map(lambda k: turns(k, slice(2, None)), range(customers)))
+    _assert_complete(production, senders)

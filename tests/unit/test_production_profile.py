@@ -84,7 +84,8 @@ def test_endpoints_of_each_profile(tmp_path: Path) -> None:
     )
     assert prod["tracker_store"]["type"] == "bot.privacy.tracker_store.RedactingTrackerStore"
     assert prod["tracker_store"]["inner"]["dialect"] == "postgresql"
-    assert prod["lock_store"]["type"] == "redis" and prod["event_broker"]["type"] == "pika"
+    assert prod["lock_store"]["type"] == "bot.locking.FallbackRedisLockStore"
+    assert prod["event_broker"]["type"] == "pika"
     path = write_endpoints(prod, tmp_path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600  # it holds the action server's key
 
