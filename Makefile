@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lock lint types check-deps unit validate train rasa-test test-stories e2e test-scale eval-nlu test migrate seed run run-prod shell report clean
+.PHONY: help setup lock lint types check-deps unit validate train rasa-test test-stories e2e test-scale soak eval-nlu test migrate seed run run-prod shell report clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -75,8 +75,8 @@ lock: $(VENV)/.created ## re-resolve requirements.in into requirements.txt
 	rm -rf .lock-venv
 
 lint: setup ## ruff: lint and format check
-	$(BIN)/ruff check bot actions tests
-	$(BIN)/ruff format --check bot actions tests
+	$(BIN)/ruff check bot actions tests bench
+	$(BIN)/ruff format --check bot actions tests bench
 
 types: setup ## mypy: type check of bot/ and actions/ (settings in pyproject.toml)
 	$(BIN)/mypy
@@ -128,6 +128,9 @@ seed: migrate ## load the demo orders if the database is empty
 
 run: seed train ## start the bot and the demo shop page at http://localhost:8080/ (Ctrl-C stops all)
 	@$(LOAD_ENV); BOT_DEMO=1 $(PY) -m bot serve
+
+soak: $(MODEL) ## 1,000 whole conversations against the production profile; memory of every process before and after (bench/soak.json)
+	$(PY) -m bench.soak
 
 # The production profile on this machine's services; .env or the environment may point elsewhere.
 run-prod: setup train ## the production profile: 2 Rasa replicas behind nginx, PostgreSQL, Redis lock store, RabbitMQ events

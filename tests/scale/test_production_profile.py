@@ -143,8 +143,8 @@ def test_everything_restarted_mid_conversation(production: Production) -> None:
 
     with ThreadPoolExecutor(max_workers=customers) as pool:
         list(pool.map(lambda k: turns(k, slice(0, 2)), range(customers)))
-    production.serve.stop()
-    production.serve.start()
+    assert production.profile.stop() == 0, "serve did not stop cleanly on Ctrl-C"
+    production.profile.start()
     with ThreadPoolExecutor(max_workers=customers) as pool:
         list(pool.map(lambda k: turns(k, slice(2, None)), range(customers)))
     _assert_complete(production, senders)
