@@ -85,18 +85,20 @@ def redis_lock_store(url: str) -> dict[str, Any]:
 
 
 def pika_event_broker(url: str) -> dict[str, Any]:
-    """Rasa's `type: pika` event broker section for amqp://user:password@host:port/."""
+    """The event broker section for amqp://user:password@host:port/: Rasa's RabbitMQ broker,
+    connecting in the background (bot/event_broker.py)."""
     parts = urlsplit(url)
     if parts.scheme not in ("amqp", "amqps"):
         raise ProfileError("RABBITMQ_URL must look like amqp://user:password@host:5672/")
     return {
-        "type": "pika",
+        "type": "bot.event_broker.PatientPikaEventBroker",
         "url": parts.hostname or "127.0.0.1",
         "port": parts.port or 5672,
         "username": unquote(parts.username or "guest"),
         "password": unquote(parts.password or "guest"),
         "queues": [events_queue()],
         "raise_on_failure": False,  # a broker outage must not stop conversations
+        "connection_attempts": 1,  # connected again and again by the broker itself
     }
 
 

@@ -85,7 +85,7 @@ def test_endpoints_of_each_profile(tmp_path: Path) -> None:
     assert prod["tracker_store"]["type"] == "bot.privacy.tracker_store.RedactingTrackerStore"
     assert prod["tracker_store"]["inner"]["dialect"] == "postgresql"
     assert prod["lock_store"]["type"] == "bot.locking.FallbackRedisLockStore"
-    assert prod["event_broker"]["type"] == "pika"
+    assert prod["event_broker"]["type"] == "bot.event_broker.PatientPikaEventBroker"
     path = write_endpoints(prod, tmp_path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600  # it holds the action server's key
 
@@ -151,7 +151,10 @@ def test_the_kubernetes_endpoints_match_what_serve_builds() -> None:
     assert set(deployed) == set(built)
     for section in ("lock_store", "event_broker"):
         assert set(deployed[section]) - {"password"} <= set(built[section]), section
-        for key in ("type", "key_prefix", "queues", "raise_on_failure", "socket_timeout"):
+        for key in (
+            "type", "key_prefix", "queues", "raise_on_failure", "socket_timeout",
+            "connection_attempts",
+        ):  # fmt: skip
             assert deployed[section].get(key) == built[section].get(key), (section, key)
     inner, built_inner = deployed["tracker_store"]["inner"], built["tracker_store"]["inner"]
     assert set(inner) == set(built_inner) - {"query"} and inner["dialect"] == "postgresql"
