@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup lock lint types check-deps unit validate train rasa-test test-stories e2e test-scale soak eval-nlu test migrate seed run run-prod shell report clean
+.PHONY: help setup lock lint types check-deps unit validate train rasa-test test-stories e2e test-scale soak audit eval-nlu test migrate seed run run-prod shell report clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -128,6 +128,15 @@ seed: migrate ## load the demo orders if the database is empty
 
 run: seed train ## start the bot and the demo shop page at http://localhost:8080/ (Ctrl-C stops all)
 	@$(LOAD_ENV); BOT_DEMO=1 $(PY) -m bot serve
+
+AUDIT_VENV := .audit-venv
+audit: ## pip-audit on the locked requirements (needs PyPI's JSON API; docs/security.md says what is known)
+	@[ -x $(AUDIT_VENV)/bin/pip-audit ] || { python3 -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/pip install --quiet pip-audit==2.10.1; }
+	@out=$$($(AUDIT_VENV)/bin/pip-audit -r requirements.txt --no-deps --disable-pip --progress-spinner off 2>&1); status=$$?; \
+	echo "$$out"; \
+	if echo "$$out" | grep -q "could not be audited" && ! echo "$$out" | grep -qE "^[A-Za-z0-9_.-]+ +[0-9][^ ]* +(GHSA|PYSEC|CVE)-"; then \
+	  echo "make audit: PyPI's vulnerability data is not reachable from here; nothing was audited (docs/security.md lists what is known)" >&2; exit 2; fi; \
+	exit $$status
 
 soak: $(MODEL) ## 1,000 whole conversations against the production profile; memory of every process before and after (bench/soak.json)
 	$(PY) -m bench.soak
