@@ -109,7 +109,7 @@ class ProductionProfile:
             "RASA_PORT": str(rasa_port), "ACTION_PORT": str(self.action_port),
             "WEB_PORT": str(web_port), "TICK_SECONDS": "0", "LOG_LEVEL": "WARNING",
             # every simulated customer talks from 127.0.0.1
-            "NEW_CHATS_PER_ADDRESS_PER_HOUR": "100000", **extra_env,
+            "CHATS_PER_ADDRESS_PER_HOUR": "100000", **extra_env,
         }  # fmt: skip
         self.process: subprocess.Popen[bytes] | None = None
         self._prepared = False

@@ -11,6 +11,7 @@ it is connected; after that Rasa's own reconnection does the same.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -54,6 +55,11 @@ class PatientPikaEventBroker(PikaEventBroker):
             try:
                 await self.connect()
             except Exception as exc:
+                connection: Any = getattr(self, "_connection", None)
+                if connection is not None:  # connected, then failed: not left retrying
+                    with contextlib.suppress(Exception):
+                        await connection.close()
+                    self._connection = None
                 if time.monotonic() - last_error >= MAX_PAUSE_S:
                     last_error = time.monotonic()
                     logger.error(

@@ -12,6 +12,15 @@ WIDGET_PREFIX = "web-"
 WIDGET_SENDER = re.compile(r"web-[0-9a-f-]{32,36}")
 WIDGET_KEY_HEADER = "X-Web-Channel-Key"  # how the page's server proves itself to the web channel
 CLIENT_ADDRESS_HEADER = "X-Web-Client-Address"  # the browser's address, from the page's server
+
+
+def proxied_client(forwarded_for: str | None) -> str | None:
+    """The client address our own proxy appended to X-Forwarded-For (its last entry: the ones
+    before it are whatever the client sent), or None."""
+    last = (forwarded_for or "").split(",")[-1].strip()
+    return last[:64] or None
+
+
 _SEPARATORS = re.compile(r"[\s\-()（）]+")
 
 # What customers put between the digits of a phone number, after NFKC folding (which turns

@@ -10,6 +10,7 @@ messages at the same moment through different replicas (the widget sends one at 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncGenerator
@@ -23,6 +24,7 @@ from rasa.utils.endpoints import EndpointConfig
 logger = logging.getLogger(__name__)
 
 ERROR_EVERY_S = 60.0
+RETRY_AFTER_S = 10.0
 
 
 class FallbackRedisLockStore(RedisLockStore):
@@ -34,15 +36,19 @@ class FallbackRedisLockStore(RedisLockStore):
         super().__init__(host=endpoint_config.url or "localhost", **kwargs)
         self._local = InMemoryLockStore()
         self._last_error = 0.0
+        self._local_until = 0.0  # after a failure, Redis is not asked again until then
 
     def _redis_answers(self) -> bool:
         import redis
 
+        now = time.monotonic()
+        if now < self._local_until:
+            return False
         try:
             self.red.ping()
             return True
         except redis.RedisError as exc:
-            now = time.monotonic()
+            self._local_until = now + RETRY_AFTER_S
             if now - self._last_error >= ERROR_EVERY_S:
                 self._last_error = now
                 logger.error(
@@ -58,8 +64,19 @@ class FallbackRedisLockStore(RedisLockStore):
         wait_time_in_seconds: float = 1,
     ) -> AsyncGenerator[TicketLock, None]:  # fmt: skip
         """The conversation's lock in Redis, or in this replica while Redis is down."""
-        store: LockStore = self if self._redis_answers() else self._local
+        # The ping may wait for a connection: not on the event loop, other turns go on.
+        store: LockStore = self if await asyncio.to_thread(self._redis_answers) else self._local
         async with LockStore.lock(
             store, conversation_id, lock_lifetime, wait_time_in_seconds
         ) as held:
             yield held
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        """Release the ticket; if Redis went away meanwhile, the ticket expires by itself (the
+        turn itself is done and saved: it must not fail now)."""
+        import redis
+
+        try:
+            super().cleanup(conversation_id, ticket_number)
+        except redis.RedisError as exc:
+            logger.warning("Redis went away before a lock was released (%s)", type(exc).__name__)

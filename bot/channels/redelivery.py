@@ -5,9 +5,10 @@ replica it chose dies before answering, sends the same request, with the same id
 replica. The first replica may have finished the turn and saved it before it died; handling the
 message again would put it into the conversation twice. So the REST channels keep the id in the
 message's metadata (`delivery_id`), and before a message is handled the conversation is read:
-if a message with that id is already in it, its stored replies are sent again instead. A client
-may send the header too (an idempotency key for its own retries); it only ever reaches the
-conversation it already writes to.
+if a message with that id is already in it, its stored replies are sent again instead (as
+stored: redacted, so an upload link in them reads [redacted]). Where no nginx sets the header
+(the embedded default), a client may send it as an idempotency key for its own retries; it
+only ever reaches the conversation it already writes to.
 
 Installed in the Rasa server's process by `bot.cli.rasa_entry`.
 """
@@ -17,6 +18,8 @@ from __future__ import annotations
 import logging
 import re
 from typing import TYPE_CHECKING, Any
+
+from bot.privacy.redact import redact_value
 
 if TYPE_CHECKING:
     from rasa.core.channels.channel import UserMessage
@@ -40,12 +43,15 @@ def earlier_replies(tracker: DialogueStateTracker, delivery: str) -> list[dict[s
     the conversation (None if it is not)."""
     from rasa.shared.core.events import BotUttered, UserUttered
 
+    # The stored conversation is redacted: an id that looks like a phone number in part is
+    # stored masked, so it is looked for in both forms.
+    wanted = {delivery, redact_value(delivery)}
     replies: list[dict[str, Any]] | None = None
     for event in tracker.events:
         if isinstance(event, UserUttered):
             if replies is not None:
                 break  # the next message: the replies to ours are complete
-            if (event.metadata or {}).get(DELIVERY_KEY) == delivery:
+            if (event.metadata or {}).get(DELIVERY_KEY) in wanted:
                 replies = []
         elif replies is not None and isinstance(event, BotUttered):
             replies.append(event.message())

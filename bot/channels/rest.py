@@ -29,7 +29,10 @@ from bot.channels.messaging import (  # verified platform users' conversations
     OnNewMessage,
 )
 from bot.channels.redelivery import DELIVERY_HEADER, DELIVERY_KEY, delivery_id
-from bot.identifiers import WIDGET_PREFIX  # the web widget's conversations (bot/channels/web.py)
+from bot.identifiers import (  # the web widget's conversations (bot/channels/web.py)
+    WIDGET_PREFIX,
+    proxied_client,
+)
 from bot.nlp.normalise import encodable
 from bot.privacy.redact import too_deep
 from bot.services.admission import admit
@@ -85,6 +88,9 @@ class CheckedRestInput(RestInput):
 
     async def _extract_sender(self, req: Request) -> str:
         sender = self.checked_sender(req)
+        # The rest of the request is checked before it may take a place under the limit.
+        self._extract_message(req)
+        self.get_metadata(req)
         if not await asyncio.to_thread(admit, self.client_address(req), sender):
             raise TooManyConversations(
                 "too many new conversations from this address; continue an existing one"
@@ -101,13 +107,12 @@ class CheckedRestInput(RestInput):
         return sender
 
     def client_address(self, req: Request) -> str:
-        """Who sent the request: behind our own balancer (RASA_BEHIND_PROXY=1, which
-        `python -m bot serve` sets for its replicas) the address nginx appended to
-        X-Forwarded-For, else the connection's."""
-        if os.environ.get("RASA_BEHIND_PROXY") == "1":
-            forwarded = req.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
-            if forwarded:
-                return forwarded
+        """Who sent the request: behind a proxy that appends the client's address to
+        X-Forwarded-For (RASA_BEHIND_PROXY=1, which `python -m bot serve` sets for the
+        replicas behind its nginx) that address, else the connection's."""
+        forwarded = proxied_client(req.headers.get("X-Forwarded-For"))
+        if os.environ.get("RASA_BEHIND_PROXY") == "1" and forwarded:
+            return forwarded
         return req.ip or "?"
 
     def _extract_message(self, req: Request) -> str:

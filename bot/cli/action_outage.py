@@ -5,10 +5,14 @@ and goes on predicting: the customer waits minutes and gets nothing, or a reply 
 the action ran. Installed in the Rasa server's process (`bot.cli.rasa_entry`), this
 
 - gives the action server `ACTION_TIMEOUT_SECONDS` (default 8) to answer;
-- when an action fails for any reason but a rejection (server down, hung, 5xx, a bug),
-  abandons the turn: nothing of it is saved, so the conversation is where it was before the
-  message (forms and slots included), and the customer gets `utter_action_unavailable`. Sent
-  again once the server is back, the same message continues the conversation.
+- when an action fails for any reason but a rejection (server down, hung, 5xx, a bug)
+  before any custom action of the turn succeeded, abandons the turn: nothing of it is saved,
+  so the conversation is where it was before the message (forms and slots included), and the
+  customer gets `utter_action_unavailable`. Sent again once the server is back, the same
+  message continues the conversation.
+- when it fails after one succeeded (say an application was filed, then the survey's form
+  could not start), keeps the turn up to there and ends it with the same apology: what the
+  successful action did stands, and sending the message again does not do it twice.
 
 (Taking the message back with Rasa's `UserUtteranceReverted` does not work inside a form:
 Rasa folds a form's repeated runs together first, and the revert then removes the whole form.)
@@ -16,6 +20,7 @@ Rasa folds a form's repeated runs together first, and the revert then removes th
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 from typing import TYPE_CHECKING, Any
@@ -38,7 +43,15 @@ LAST_RESORT = "抱歉，系统暂时出了点问题，您刚才这句没能处�
 
 
 class TurnAbandoned(Exception):
-    """An action of this turn failed: the turn is not saved."""
+    """An action of this turn failed before any custom action succeeded: the turn is not
+    saved."""
+
+
+# Whether a custom action of the turn being handled has succeeded (it may have changed the
+# store). One per task: each message is handled in its own.
+_COMMITTED: contextvars.ContextVar[bool] = contextvars.ContextVar("committed", default=False)
+# Asks and validations read and check; any other custom action may change the store.
+_READ_ONLY_PREFIXES = ("action_ask_", "validate_")
 
 
 def action_timeout_s(environ: dict[str, str] | None = None) -> float:
@@ -67,30 +80,52 @@ class _Watched:
         tracker: DialogueStateTracker,
         domain: Domain,
     ) -> list[Event]:
-        from rasa.core.actions.action import ActionExecutionRejection
+        from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+        from rasa.shared.core.events import FollowupAction
 
         try:
-            return await self._action.run(output_channel, nlg, tracker, domain)
+            events = await self._action.run(output_channel, nlg, tracker, domain)
         except ActionExecutionRejection:
             raise  # a form's "not this slot": Rasa's own handling
         except Exception as exc:
+            committed = _COMMITTED.get()
             logger.error(
-                "action %s failed (%s): the turn is abandoned and the customer told to try again",
-                self._action.name(), type(exc).__name__,
+                "action %s failed (%s: %s); %s", self._action.name(), type(exc).__name__, exc,
+                "the turn ends with an apology" if committed else "the turn is abandoned",
             )  # fmt: skip
-            self.failed = True
-            return []
+            if not committed:
+                self.failed = True
+                return []
+            apology = await _apology(nlg, tracker, output_channel.name())
+            return [_utterance(apology), FollowupAction("action_listen")]
+        name = self._action.name()
+        if isinstance(self._action, RemoteAction) and not name.startswith(_READ_ONLY_PREFIXES):
+            _COMMITTED.set(True)
+        return events
+
+
+async def _apology(
+    nlg: NaturalLanguageGenerator, tracker: DialogueStateTracker, channel: str
+) -> dict[str, Any]:
+    try:
+        said = await nlg.generate(APOLOGY, tracker, channel)
+    except Exception:  # the apology must not fail in turn
+        said = None
+    return said or {"text": LAST_RESORT}
+
+
+def _utterance(said: dict[str, Any]) -> Event:
+    from rasa.core.actions.action import create_bot_utterance
+
+    return create_bot_utterance(said)
 
 
 async def _apologise(processor: MessageProcessor, message: UserMessage) -> None:
     from rasa.shared.core.trackers import DialogueStateTracker
 
     tracker = DialogueStateTracker(message.sender_id, processor.domain.slots)
-    try:
-        said = await processor.nlg.generate(APOLOGY, tracker, message.output_channel.name())
-    except Exception:  # the apology must not fail in turn
-        said = None
-    await message.output_channel.send_response(message.sender_id, said or {"text": LAST_RESORT})
+    said = await _apology(processor.nlg, tracker, message.output_channel.name())
+    await message.output_channel.send_response(message.sender_id, said)
 
 
 def install_action_outage_handling(timeout_s: float | None = None) -> None:
@@ -115,6 +150,7 @@ def install_action_outage_handling(timeout_s: float | None = None) -> None:
     async def handle_message(
         self: MessageProcessor, message: UserMessage
     ) -> list[dict[str, Any]] | None:
+        _COMMITTED.set(False)
         try:
             return await handle_original(self, message)
         except TurnAbandoned:

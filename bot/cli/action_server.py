@@ -33,7 +33,10 @@ OPEN_PATHS = frozenset({"/health"})  # a load balancer's probe needs no key
 
 def key_accepted(given: str | None, key: str) -> bool:
     """Whether `given` (the request's header) is the shared key, compared in constant time."""
-    return given is not None and hmac.compare_digest(given.encode(), key.encode())
+    # Sanic hands undecodable header bytes over as surrogates: encoded back, never an error.
+    return given is not None and hmac.compare_digest(
+        given.encode("utf-8", "surrogateescape"), key.encode()
+    )
 
 
 def create_action_app(key: str, actions_package: str = "actions") -> Sanic:

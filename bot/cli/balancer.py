@@ -25,6 +25,9 @@ class Upstream:
     listen_host: str
     listen_port: int
     backend_ports: tuple[int, ...]
+    # Pass a POST on to the next server even if it was sent: only where a message delivered
+    # twice is answered from the conversation (the Rasa replicas), never for the actions.
+    retry_sent: bool = False
 
 
 def nginx_binary() -> str | None:
@@ -43,6 +46,7 @@ def nginx_config(upstreams: list[Upstream], run_dir: Path, max_body_bytes: int) 
             f"  upstream {up.name} {{\n{servers}\n  }}\n"
             f"  server {{\n"
             f"    listen {up.listen_host}:{up.listen_port};\n"
+            f"    proxy_next_upstream error{' non_idempotent' if up.retry_sent else ''};\n"
             f"    location / {{ proxy_pass http://{up.name}; }}\n"
             f"  }}\n"
         )
@@ -67,7 +71,6 @@ def nginx_config(upstreams: list[Upstream], run_dir: Path, max_body_bytes: int) 
         "  proxy_connect_timeout 2s;\n"
         "  proxy_read_timeout 120s;\n"
         "  proxy_set_header X-Request-Id $request_id;\n"  # the same on a retry
-        "  proxy_next_upstream error non_idempotent;\n"
         "  proxy_buffering off;\n" + "".join(blocks) + "}\n"
     )
 

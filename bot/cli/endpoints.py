@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import yaml
 
@@ -80,7 +80,7 @@ def redis_lock_store(url: str) -> dict[str, Any]:
         "password": unquote(parts.password) if parts.password else None,
         "use_ssl": parts.scheme == "rediss",
         "key_prefix": LOCK_KEY_PREFIX,
-        "socket_timeout": 5,
+        "socket_timeout": 2,
     }
 
 
@@ -88,14 +88,18 @@ def pika_event_broker(url: str) -> dict[str, Any]:
     """The event broker section for amqp://user:password@host:port/: Rasa's RabbitMQ broker,
     connecting in the background (bot/event_broker.py)."""
     parts = urlsplit(url)
-    if parts.scheme not in ("amqp", "amqps"):
-        raise ProfileError("RABBITMQ_URL must look like amqp://user:password@host:5672/")
+    if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
+        raise ProfileError("RABBITMQ_URL must look like amqp://user:password@host:5672/vhost")
+    port = parts.port or (5671 if parts.scheme == "amqps" else 5672)
+    # Rasa joins an amqp:// `url` with the user and password as given, so they stay quoted;
+    # the virtual host, the query and TLS (amqps) travel in the URL.
+    address = f"{parts.scheme}://{parts.hostname}:{port}{parts.path or '/'}"
     return {
         "type": "bot.event_broker.PatientPikaEventBroker",
-        "url": parts.hostname or "127.0.0.1",
-        "port": parts.port or 5672,
-        "username": unquote(parts.username or "guest"),
-        "password": unquote(parts.password or "guest"),
+        "url": address + (f"?{parts.query}" if parts.query else ""),
+        "port": port,
+        "username": quote(unquote(parts.username or "guest"), safe=""),
+        "password": quote(unquote(parts.password or "guest"), safe=""),
         "queues": [events_queue()],
         "raise_on_failure": False,  # a broker outage must not stop conversations
         "connection_attempts": 1,  # connected again and again by the broker itself
@@ -121,6 +125,15 @@ class ProductionUrls:
         on_sqlite = [n for n in PROD_SETTINGS[:2] if env[n].startswith("sqlite")]
         if on_sqlite:
             raise ProfileError(f"{', '.join(on_sqlite)}: the production profile runs on PostgreSQL")
+        # Each is read now, so a wrong one stops start-up with its name, not a trace.
+        for name, section in (
+            ("TRACKER_STORE_URL", sql_tracker_store), ("REDIS_URL", redis_lock_store),
+            ("RABBITMQ_URL", pika_event_broker),
+        ):  # fmt: skip
+            try:
+                section(env[name])
+            except ValueError as exc:  # ProfileError, or a port or number that is not one
+                raise ProfileError(f"{name}: {exc}") from exc
         return cls(*(env[name] for name in PROD_SETTINGS))
 
 

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.cli.endpoints import events_queue
-from bot.store import open_repository
-from bot.store.errors import StoreUnavailable
+from bot.store import StoreUnavailable, open_repository
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +41,10 @@ class StoredEvent:
 
 def parse_event(body: bytes) -> StoredEvent | None:
     """The columns of one broker message, or None if it is not a conversation event."""
-    try:
-        event: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    try:  # decoded first: json.loads would also take UTF-16 and UTF-32
+        text = body.decode("utf-8")
+        event: Any = json.loads(text)
+    except (ValueError, RecursionError):
         return None
     if not isinstance(event, dict) or not isinstance(event.get("sender_id"), str):
         return None
@@ -63,7 +63,7 @@ def parse_event(body: bytes) -> StoredEvent | None:
         event_time=when,
         intent=intent_name[:64] if isinstance(intent_name, str) else None,
         action=action[:128] if isinstance(action, str) else None,
-        body=body.decode("utf-8"),
+        body=text,
     )
 
 
@@ -77,11 +77,10 @@ def store_event(event: StoredEvent) -> bool:
         )  # fmt: skip
 
 
-async def consume(url: str, stop: asyncio.Event | None = None) -> None:
-    """Consume the events queue at `url` until `stop` is set (or forever)."""
+async def consume(url: str) -> None:
+    """Consume the events queue at `url` until cancelled."""
     import aio_pika
 
-    stop = stop or asyncio.Event()
     connection = await aio_pika.connect_robust(url)
     async with connection:
         channel = await connection.channel()
@@ -99,17 +98,25 @@ async def consume(url: str, stop: asyncio.Event | None = None) -> None:
                 else:
                     await asyncio.sleep(STORE_RETRY_S)
                     await message.nack(requeue=True)
-                if stop.is_set():
-                    break
 
 
 async def _stored(event: StoredEvent) -> bool:
+    """Whether the event is done with: stored, or one the store will never take (dropped with
+    an error). False only while the database cannot be reached: the event comes again."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
     try:
         await asyncio.to_thread(store_event, event)
         return True
     except StoreUnavailable as exc:
-        logger.error("events: the store failed (%s); the event will come again", exc)
-        return False
+        cause = exc.__cause__
+        if isinstance(cause, OperationalError) or (
+            isinstance(cause, DBAPIError) and cause.connection_invalidated
+        ):
+            logger.error("events: the store is unreachable (%s); the event will come again", exc)
+            return False
+        logger.error("events: the store refused an event (%s); dropped", exc)
+        return True
 
 
 def run_consumer(url: str) -> int:

@@ -242,14 +242,13 @@ def serve(shell: bool = False) -> int:
     with tempfile.TemporaryDirectory(prefix="aftersales-") as tmp:
         endpoints = endpoints_file(options, Path(tmp), env[ACTION_KEY_ENV], production)
         if shell:
-            actions = [_action_server(options, env)]
             rasa = _rasa_server(options, env, endpoints, shell=True)
-            front = [rasa]
+            waves = [[rasa], [_action_server(options, env)]]
             print("Starting the shell; type /stop to leave.", flush=True)
         else:
-            actions, front = _servers(options, env, endpoints, production, Path(tmp))
+            waves = _servers(options, env, endpoints, production, Path(tmp))
             _print_addresses(options, demo_console_password(env))
-        children = [*actions, *front]
+        children = [child for wave in waves for child in wave]
         supervise_once(children, time.monotonic())  # starts them all
         ticker = start_ticker()
         try:
@@ -265,7 +264,7 @@ def serve(shell: bool = False) -> int:
         finally:
             if ticker is not None:
                 ticker.set()
-            _stop(_processes(front), _processes(actions))
+            _stop(*(_processes(wave) for wave in waves))
 
 
 def _processes(children: list[Supervised]) -> list[subprocess.Popen[bytes]]:
@@ -277,7 +276,8 @@ def _action_server(options: ServeOptions, env: dict[str, str]) -> Supervised:
         # Its own session: the terminal's Ctrl-C stops the Rasa server first (it finishes the
         # turns it accepted, which need actions), and _stop ends this one afterwards.
         return subprocess.Popen(
-            action_server_command(options), cwd=PROJECT_ROOT, env=env, start_new_session=True,
+            action_server_command(options), cwd=PROJECT_ROOT,
+            env={**env, "SANIC_HOST": options.action_host}, start_new_session=True,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )  # fmt: skip
 
@@ -318,8 +318,10 @@ def replica_count(environ: dict[str, str], variable: str, default: int) -> int:
 def _servers(
     options: ServeOptions, env: dict[str, str], endpoints: Path,
     production: ProductionUrls | None, run_dir: Path,
-) -> tuple[list[Supervised], list[Supervised]]:  # fmt: skip
-    """The action servers, and the servers in front of them (stopped first).
+) -> list[list[Supervised]]:  # fmt: skip
+    """The servers, in the waves they are stopped in: those that take messages first (their
+    accepted turns still need the load balancer to answer and the action servers to run),
+    the load balancer, the action servers last.
 
     Embedded: one of each. Production: RASA_REPLICAS Rasa servers (default 2) on the ports
     after RASA_PORT and ACTION_SERVERS action servers (default 1) on the ports after
@@ -327,14 +329,18 @@ def _servers(
     broker's consumer."""
     web = _command("the page", web_server_command(options), env)
     if production is None:
-        return [_action_server(options, env)], [_rasa_server(options, env, endpoints), web]
+        return [[_rasa_server(options, env, endpoints), web], [_action_server(options, env)]]
     rasa_ports = tuple(
         options.rasa_port + i for i in range(1, replica_count(env, "RASA_REPLICAS", 2) + 1)
     )
     action_ports = tuple(
         options.action_port + i for i in range(1, replica_count(env, "ACTION_SERVERS", 1) + 1)
     )
-    actions = [_action_server(replace(options, action_port=p), env) for p in action_ports]
+    # The action servers listen on loopback only; nginx listens where ACTION_HOST says.
+    actions = [
+        _action_server(replace(options, action_host="127.0.0.1", action_port=p), env)
+        for p in action_ports
+    ]
     # Behind nginx a replica counts the client address nginx appends to X-Forwarded-For.
     replica_env = {**env, "RASA_BEHIND_PROXY": "1"}
     replicas = [
@@ -345,8 +351,8 @@ def _servers(
     config.write_text(
         nginx_config(
             [
-                Upstream("rasa", options.rasa_host, options.rasa_port, rasa_ports),
-                Upstream("actions", "127.0.0.1", options.action_port, action_ports),
+                Upstream("rasa", options.rasa_host, options.rasa_port, rasa_ports, retry_sent=True),
+                Upstream("actions", options.action_host, options.action_port, action_ports),
             ],
             run_dir, MAX_REQUEST_BYTES,
         ),
@@ -356,7 +362,7 @@ def _servers(
     assert binary is not None  # checked before anything started
     balancer = _command("the load balancer", nginx_command(binary, config, run_dir), env)
     consumer = _command("the event consumer", [sys.executable, "-m", "bot", "events"], env)
-    return actions, [balancer, *replicas, web, consumer]
+    return [[*replicas, web, consumer], [balancer], actions]
 
 
 def _print_addresses(options: ServeOptions, console_password: str | None) -> None:

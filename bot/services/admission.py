@@ -2,10 +2,12 @@
 
 A conversation id is chosen by the client, so a script can start as many as it likes, each
 opening its own handoff or complaint. Each client address may have at most
-NEW_CHATS_PER_ADDRESS_PER_HOUR conversations active within an hour (default 30: a family or an
+CHATS_PER_ADDRESS_PER_HOUR conversations active within an hour (default 30: a family or an
 office behind one address stays well inside it); a conversation already active always goes
-on, and one quiet for an hour frees its place. The counter is in the store, so it holds across
-replicas and restarts. Addresses and ids are kept only as SHA-256 digests, for an hour.
+on, and one quiet for an hour frees its place (the scheduled tick forgets it). The counter is
+in the store, so it holds across replicas and restarts; two replicas admitting at the same
+moment may let an address one or two past its share. Addresses and ids are kept only as
+SHA-256 digests, for an hour.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ DEFAULT_LIMIT = 30
 
 
 def new_conversations_per_hour(environ: dict[str, str] | None = None) -> int:
-    """NEW_CHATS_PER_ADDRESS_PER_HOUR (at least 1), default 30."""
+    """CHATS_PER_ADDRESS_PER_HOUR (at least 1), default 30."""
     env = os.environ if environ is None else environ
     try:
-        return max(1, int(env.get("NEW_CHATS_PER_ADDRESS_PER_HOUR", DEFAULT_LIMIT)))
+        return max(1, int(env.get("CHATS_PER_ADDRESS_PER_HOUR", DEFAULT_LIMIT)))
     except ValueError:
         return DEFAULT_LIMIT
 

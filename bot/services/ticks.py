@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from bot.clock import shop_now
 from bot.policy import configured_rules, repair_is_late, reply_due_soon
+from bot.services.admission import WINDOW as CONVERSATION_WINDOW
 from bot.store import AfterSalesRepository, open_repository
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def run_tick(now: dt.datetime | None = None) -> TickReport:
         report.flagged = _flag_complaints_due(repo, now)
         report.notices = _queue_notices(repo, now)
         report.photos_deleted = _purge_photos(repo, now)
+        repo.forget_conversation_starts(before=now - CONVERSATION_WINDOW)
     if any(vars(report).values()):
         logger.info("tick: %s", report)
     return report

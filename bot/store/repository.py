@@ -1214,8 +1214,7 @@ class AfterSalesRepository:
         )
         if refreshed.rowcount:
             return True  # one statement per message of an active conversation
-        since = now - window
-        self.session.execute(delete(ConversationStart).where(ConversationStart.created_at < since))
+        self.forget_conversation_starts(before=now - window)
         active = self.session.scalar(
             select(func.count()).where(ConversationStart.client_key == client_key)
         )
@@ -1228,6 +1227,10 @@ class AfterSalesRepository:
             .on_conflict_do_nothing(index_elements=["client_key", "conversation_key"])
         )
         return True
+
+    def forget_conversation_starts(self, *, before: dt.datetime) -> None:
+        """Drop the conversations of the address limit last active before `before`."""
+        self.session.execute(delete(ConversationStart).where(ConversationStart.created_at < before))
 
     def record_delivery(
         self, channel: str, delivery_key: str, *, now: dt.datetime, forget_before: dt.datetime

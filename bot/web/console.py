@@ -23,6 +23,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import PROJECT_ROOT
+from bot.identifiers import proxied_client
 from bot.services.deadlines import (
     KEPT_LABELS,
     Deadline,
@@ -162,10 +163,9 @@ async def login_page(request: web.Request, options: ConsoleOptions) -> web.Respo
 def client_address(request: web.Request, options: ConsoleOptions) -> str:
     """The browser's address: with OPS_BEHIND_PROXY=1 the one the proxy appended to
     X-Forwarded-For, else the connection's."""
-    if options.behind_proxy:
-        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
-        if forwarded:
-            return forwarded
+    forwarded = proxied_client(request.headers.get("X-Forwarded-For"))
+    if options.behind_proxy and forwarded:
+        return forwarded
     return request.remote or "?"
 
 

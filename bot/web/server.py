@@ -47,7 +47,9 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 MAX_BODY_BYTES = 16 * 1024
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "[::1]"})
-UPSTREAM_TIMEOUT_S = 30
+# Longer than a conversation's lock can outlive a replica that died holding it
+# (TICKET_LOCK_LIFETIME, 30 s) plus a turn: nginx's retry of that turn waits for the lock.
+UPSTREAM_TIMEOUT_S = 60
 # The demo page's sign-in switch: who each choice is, by the phone on their demo orders.
 DEMO_CUSTOMERS = {"zhangwei": ("张伟", "13800138000"), "lina": ("李娜", "13900139000")}
 # Scripts and styles come from this origin only: even if some text slipped into the page as

@@ -278,7 +278,7 @@ def bot_server(
         "OPS_REPORT_DIR": str(workdir / "report"),
         "ACTION_TIMEOUT_SECONDS": str(ACTION_TIMEOUT_S),
         # Every test talks from 127.0.0.1; test_rate_limits.py checks the limit itself.
-        "NEW_CHATS_PER_ADDRESS_PER_HOUR": str(CHATS_PER_ADDRESS),
+        "CHATS_PER_ADDRESS_PER_HOUR": str(CHATS_PER_ADDRESS),
     }
     for command in ("migrate", "seed"):
         subprocess.run(

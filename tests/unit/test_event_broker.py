@@ -13,6 +13,7 @@ import pytest
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import event_broker
+from bot.cli.endpoints import pika_event_broker
 from bot.event_broker import PatientPikaEventBroker
 
 
@@ -60,8 +61,12 @@ def test_with_rabbitmq_what_was_published_before_the_connection_arrives() -> Non
 
     queue_name = f"broker_test_{uuid.uuid4().hex[:8]}"
 
+    # The section serve writes for RABBITMQ_URL, password quoted as Rasa needs it.
+    section = pika_event_broker("amqp://guest:guest@127.0.0.1:5672/")
+
     async def scenario() -> list[dict]:
-        broker = await PatientPikaEventBroker.from_endpoint_config(_config(5672, queue_name))
+        config = EndpointConfig.from_dict({**section, "queues": [queue_name]})
+        broker = await PatientPikaEventBroker.from_endpoint_config(config)
         assert broker is not None
         broker.publish({"event": "user", "sender_id": "c", "n": 1})  # before it is connected
         for _ in range(100):

@@ -5,6 +5,7 @@ and how the event consumer reads a broker message."""
 from __future__ import annotations
 
 import json
+import re
 import stat
 import subprocess
 from pathlib import Path
@@ -15,6 +16,7 @@ import yaml
 from bot.cli.action_server import ACTION_KEY_HEADER
 from bot.cli.balancer import Upstream, nginx_binary, nginx_config
 from bot.cli.endpoints import (
+    PROD_SETTINGS,
     ProductionUrls,
     ProfileError,
     is_production,
@@ -56,9 +58,12 @@ def test_redis_and_rabbitmq_urls() -> None:
     )  # fmt: skip
     assert redis_lock_store("redis://localhost")["db"] == 1 and not lock["use_ssl"]
     broker = pika_event_broker(PROD_ENV["RABBITMQ_URL"])
+    # Rasa puts user and password into the URL as given: they stay quoted.
     assert (broker["url"], broker["port"], broker["username"], broker["password"]) == (
-        "mq.internal", 5673, "bot", "rabb/it",
+        "amqp://mq.internal:5673/", 5673, "bot", "rabb%2Fit",
     )  # fmt: skip
+    with_vhost = pika_event_broker("amqps://u:p@mq.internal/prod?heartbeat=30")
+    assert with_vhost["url"] == "amqps://mq.internal:5671/prod?heartbeat=30"
     with pytest.raises(ProfileError):
         redis_lock_store("http://cache.internal")
     with pytest.raises(ProfileError):
@@ -71,6 +76,10 @@ def test_the_production_profile_names_what_is_missing() -> None:
         ProductionUrls.from_env({k: PROD_ENV[k] for k in ("DATABASE_URL", "TRACKER_STORE_URL")})
     with pytest.raises(ProfileError, match="PostgreSQL"):
         ProductionUrls.from_env({**PROD_ENV, "DATABASE_URL": "sqlite:///x.db"})
+    with pytest.raises(ProfileError, match="REDIS_URL"):
+        ProductionUrls.from_env({**PROD_ENV, "REDIS_URL": "redis://cache/abc"})
+    with pytest.raises(ProfileError, match="RABBITMQ_URL"):
+        ProductionUrls.from_env({**PROD_ENV, "RABBITMQ_URL": "amqp:///"})
     assert ProductionUrls.from_env(PROD_ENV).redis == PROD_ENV["REDIS_URL"]
 
 
@@ -160,3 +169,16 @@ def test_the_kubernetes_endpoints_match_what_serve_builds() -> None:
     assert set(inner) == set(built_inner) - {"query"} and inner["dialect"] == "postgresql"
     assert deployed["tracker_store"]["type"] == built["tracker_store"]["type"]
     assert list(deployed["action_endpoint"]["headers"]) == [ACTION_KEY_HEADER]
+
+
+def test_the_kubernetes_secret_names_every_variable_the_code_and_endpoints_read() -> None:
+    manifest = (PROJECT_ROOT / "deploy" / "kubernetes.yaml").read_text("utf-8")
+    endpoints = (PROJECT_ROOT / "deploy" / "endpoints.yml").read_text("utf-8")
+    secret = set(re.findall(r"--from-literal=([A-Z_]+)=", manifest))
+    placeholders = set(re.findall(r"\$\{([A-Z_]+)\}", endpoints))
+    assert placeholders <= secret, placeholders - secret
+    # Each pod runs one process, not `serve`: Rasa reads Redis from endpoints.yml.
+    needed = {*PROD_SETTINGS, "ACTION_SERVER_KEY", "WEB_CHANNEL_KEY", "PUBLIC_WEB_URL"} - {
+        "REDIS_URL"
+    }
+    assert needed <= secret, needed - secret
