@@ -137,16 +137,27 @@ class ProductionUrls:
         return cls(*(env[name] for name in PROD_SETTINGS))
 
 
-def rasa_endpoints(action_url: str, action_key: str, production: ProductionUrls | None) -> dict:
-    """The endpoints Rasa runs with: the committed endpoints.yml, the action server's URL and
-    key, and the stores of the profile."""
+def _committed_endpoints() -> dict[str, Any]:
     text = (PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")
-    endpoints: dict[str, Any] = yaml.safe_load(text) or {}
-    endpoints["action_endpoint"] = {"url": action_url, "headers": {ACTION_KEY_HEADER: action_key}}
-    store = endpoints.get("tracker_store") or {}
+    return yaml.safe_load(text) or {}
+
+
+def tracker_store_section(production: ProductionUrls | None = None) -> dict[str, Any]:
+    """endpoints.yml's tracker store; the redacting store gets the profile's conversations
+    database as its inner store unless endpoints.yml names one."""
+    store: dict[str, Any] = _committed_endpoints().get("tracker_store") or {}
     if store.get("type") == REDACTING_STORE and not store.get("inner"):
         url = production.tracker_store if production else get_settings().conversations_url
         store["inner"] = sql_tracker_store(url)
+    return store
+
+
+def rasa_endpoints(action_url: str, action_key: str, production: ProductionUrls | None) -> dict:
+    """The endpoints Rasa runs with: the committed endpoints.yml, the action server's URL and
+    key, and the stores of the profile."""
+    endpoints = _committed_endpoints()
+    endpoints["action_endpoint"] = {"url": action_url, "headers": {ACTION_KEY_HEADER: action_key}}
+    endpoints["tracker_store"] = tracker_store_section(production)
     if production:
         endpoints["lock_store"] = redis_lock_store(production.redis)
         endpoints["event_broker"] = pika_event_broker(production.rabbitmq)

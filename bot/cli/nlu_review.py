@@ -194,10 +194,9 @@ def _write_reviewed(path: Path, data: dict[str, list[str]]) -> None:
 def review(out: Path, since: dt.datetime | None, threshold: float, domain_path: Path) -> int:
     """Collect the uncertain messages from the tracker store the bot uses (endpoints.yml, the
     SQLite file TRACKER_DB by default, TRACKER_STORE_URL in production) into `out`; how many."""
-    from bot.cli.endpoints import rasa_endpoints, write_endpoints
+    from bot.cli.endpoints import tracker_store_section, write_endpoints
 
-    stores = rasa_endpoints("http://127.0.0.1/unused", "unused", None)
     with tempfile.TemporaryDirectory(prefix="nlu-review-") as tmp:
-        endpoints = write_endpoints({"tracker_store": stores["tracker_store"]}, Path(tmp))
+        endpoints = write_endpoints({"tracker_store": tracker_store_section()}, Path(tmp))
         events = asyncio.run(_stored_user_events(endpoints, domain_path))
     return write_review(uncertain_messages(events, since, threshold), out)

@@ -21,8 +21,9 @@ CONNECT_TIMEOUT_S = 3
 
 
 def make_engine(url: str) -> Engine:
-    """A new engine for `url`; SQLite gets foreign keys on. A locked row or database, or an
-    unreachable server, fails within seconds."""
+    """A new engine for `url`; SQLite gets foreign keys on. A locked row or database, a full
+    connection pool or an unreachable server fails within seconds (a slow query does not:
+    reports may take long)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, future=True, connect_args={"timeout": LOCK_WAIT_S})
 
@@ -36,9 +37,15 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql"):
         timeouts = {
             "connect_timeout": CONNECT_TIMEOUT_S,
-            "options": f"-c lock_timeout={LOCK_WAIT_S * 1000}",
-        }
-        return create_engine(url, future=True, pool_pre_ping=True, connect_args=timeouts)
+            "options": f"-c lock_timeout={LOCK_WAIT_S * 1000}",  # (PgBouncer: set it per role)
+            # A server that went away without closing the connection is noticed in seconds.
+            "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+            "keepalives_count": 2,
+        }  # fmt: skip
+        return create_engine(
+            url, future=True, pool_pre_ping=True, pool_timeout=LOCK_WAIT_S,
+            connect_args=timeouts,
+        )  # fmt: skip
     return create_engine(url, future=True, pool_pre_ping=True)
 
 

@@ -926,13 +926,13 @@ class AfterSalesRepository:
 
     # --- events and notices -------------------------------------------------------------------
 
-    def _insert_once(self, model: type, values: dict[str, object], key: str) -> bool:
-        """INSERT … ON CONFLICT DO NOTHING on the unique column `key`; True if inserted."""
+    def _insert_once(self, model: type, values: dict[str, object], *keys: str) -> bool:
+        """INSERT … ON CONFLICT DO NOTHING on the unique column(s) `keys`; True if inserted."""
         dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
         inserted = self.session.execute(
             dialect.insert(model.__table__)  # type: ignore[attr-defined]
             .values(**values)
-            .on_conflict_do_nothing(index_elements=[key])
+            .on_conflict_do_nothing(index_elements=list(keys))
         )
         return bool(inserted.rowcount == 1)
 
@@ -1185,16 +1185,12 @@ class AfterSalesRepository:
     ) -> bool:
         """Keep one conversation event for analytics; False if this delivery was already kept
         (an atomic INSERT ... ON CONFLICT DO NOTHING, as for platform deliveries)."""
-        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
-        inserted = self.session.execute(
-            dialect.insert(ConversationEvent.__table__)
-            .values(
-                event_key=event_key, conversation_id=conversation_id, type_name=type_name,
-                event_time=event_time, intent=intent, action=action, body=body, received_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["event_key"])
-        )  # fmt: skip
-        return bool(inserted.rowcount == 1)
+        values: dict[str, object] = {
+            "event_key": event_key, "conversation_id": conversation_id, "type_name": type_name,
+            "event_time": event_time, "intent": intent, "action": action, "body": body,
+            "received_at": now,
+        }  # fmt: skip
+        return self._insert_once(ConversationEvent, values, "event_key")
 
     def admit_conversation(
         self, client_key: str, conversation_key: str, *, now: dt.datetime,
@@ -1220,12 +1216,8 @@ class AfterSalesRepository:
         )
         if (active or 0) >= limit:
             return False
-        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
-        self.session.execute(
-            dialect.insert(ConversationStart.__table__)
-            .values(client_key=client_key, conversation_key=conversation_key, created_at=now)
-            .on_conflict_do_nothing(index_elements=["client_key", "conversation_key"])
-        )
+        values = {"client_key": client_key, "conversation_key": conversation_key, "created_at": now}
+        self._insert_once(ConversationStart, values, "client_key", "conversation_key")
         return True
 
     def forget_conversation_starts(self, *, before: dt.datetime) -> None:
@@ -1244,10 +1236,5 @@ class AfterSalesRepository:
         self.session.execute(
             delete(ChannelDelivery).where(ChannelDelivery.received_at < forget_before)
         )
-        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
-        inserted = self.session.execute(
-            dialect.insert(ChannelDelivery.__table__)
-            .values(channel=channel, delivery_key=delivery_key, received_at=now)
-            .on_conflict_do_nothing(index_elements=["channel", "delivery_key"])
-        )
-        return bool(inserted.rowcount == 1)
+        values = {"channel": channel, "delivery_key": delivery_key, "received_at": now}
+        return self._insert_once(ChannelDelivery, values, "channel", "delivery_key")
