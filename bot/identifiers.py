@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-ORDER_NO_RE = re.compile(r"(?:[A-Z]{1,4})?\d{10,20}")
-MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+ORDER_NO_RE = re.compile(r"(?:[A-Z]{1,4})?[0-9]{10,20}")
+MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
 # The web widget's conversation ids (widget.js makes web-<uuid>); only the web channel uses them.
 WIDGET_PREFIX = "web-"
 WIDGET_SENDER = re.compile(r"web-[0-9a-f-]{32,36}")
@@ -76,7 +76,7 @@ def find_phone(text: str) -> str | None:
 def normalise_last4(text: str) -> str | None:
     """Four digits (the end of a phone number), or None."""
     folded = _fold(text)
-    return folded if re.fullmatch(r"\d{4}", folded) else None
+    return folded if re.fullmatch(r"[0-9]{4}", folded) else None  # not Arabic-Indic ٩٠٠٠
 
 
 def mask_phone(phone: str) -> str:

@@ -61,8 +61,12 @@ def action_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _call(url: str, headers: dict[str, str]) -> requests.Response:
-    # What a hand-made request for a refund's details looks like: a tracker claiming proof.
-    body = {
+    return requests.post(f"{url}/webhook", json=_body(), headers=headers, timeout=10)
+
+
+def _body() -> dict:
+    """What a hand-made request for a refund's details looks like: a tracker claiming proof."""
+    return {
         "next_action": "action_refund_status",
         "sender_id": "someone-elses-chat",
         "tracker": {
@@ -74,7 +78,6 @@ def _call(url: str, headers: dict[str, str]) -> requests.Response:
         "domain": {},
         "version": "3.6.2",
     }
-    return requests.post(f"{url}/webhook", json=body, headers=headers, timeout=10)
 
 
 def test_a_request_without_the_key_is_refused(action_url: str) -> None:
@@ -107,3 +110,32 @@ def test_key_comparison() -> None:
     assert key_accepted(KEY, KEY)
     assert not key_accepted(None, KEY) and not key_accepted("", KEY)
     assert not key_accepted("é" + KEY[1:], KEY)
+
+
+def test_a_key_that_is_not_utf8_is_refused_not_a_500(action_url: str) -> None:
+    assert _call(action_url, {ACTION_KEY_HEADER: "\xff\xfe\x80abc"}).status_code == 401
+
+
+def test_errors_do_not_echo_the_conversation(action_url: str) -> None:
+    wrong_method = requests.post(f"{action_url}/health", json={"secret": "x"}, timeout=5)
+    assert wrong_method.status_code == 405 and "secret" not in wrong_method.text
+    broken = requests.post(
+        f"{action_url}/webhook", data=b"{not json", timeout=5, headers={ACTION_KEY_HEADER: KEY}
+    )
+    assert broken.status_code in (400, 500) and "not json" not in broken.text
+
+
+def test_a_call_rasa_gave_up_on_is_not_run(action_url: str) -> None:
+    """A call queued while the server was stopped arrives after Rasa apologised: running it
+    would file what the customer was told was not done."""
+    body = _body()
+    body["tracker"]["latest_event_time"] = time.time() - 60
+    late = requests.post(
+        f"{action_url}/webhook", json=body, headers={ACTION_KEY_HEADER: KEY}, timeout=10
+    )
+    assert late.status_code == 503
+    body["tracker"]["latest_event_time"] = time.time()
+    fresh = requests.post(
+        f"{action_url}/webhook", json=body, headers={ACTION_KEY_HEADER: KEY}, timeout=10
+    )
+    assert fresh.status_code != 503  # run (the made-up action itself is unknown: 404)

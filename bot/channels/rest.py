@@ -45,7 +45,13 @@ SENDER_ID = re.compile(r"[A-Za-z0-9_.:@\-]{1,128}")
 RESERVED_SENDERS = frozenset({"default"})  # Rasa's shared fallback conversation
 # Payloads of Rasa's default intents: /back rewinds a form mid-way and can leave the
 # conversation looping, /session_start answers nothing. A customer's "/back" is only words.
-RASA_CONTROL = re.compile(r"/(?:back|session_start)\b")
+# Rasa strips the text (and spaces after the slash) before it reads an intent, so the check
+# is on the stripped text too.
+RASA_CONTROL = re.compile(r"/\s*(?:back|session_start)\b")
+# What a client may put in `metadata`: the shop's sign-in token (actions/identity.py). Nothing
+# else is read, so nothing else is stored.
+METADATA_KEYS = frozenset({"customer_token"})
+MAX_METADATA_VALUE_CHARS = 4096  # a JWT is a few hundred characters
 
 
 class TooManyConversations(SanicException):
@@ -121,8 +127,8 @@ class CheckedRestInput(RestInput):
             raise InvalidUsage("'message' must be a string")
         if len(message) > MAX_MESSAGE_CHARS:
             raise InvalidUsage(f"'message' must be at most {MAX_MESSAGE_CHARS} characters")
-        if RASA_CONTROL.match(message):  # Rasa's own /back, /session_start …: as plain words
-            message = message.lstrip("/")
+        if RASA_CONTROL.match(message.strip()):  # Rasa's own /back …: as plain words
+            message = message.strip().lstrip("/")
         return encodable(message)  # a lone surrogate could not be stored with a complaint
 
     def _extract_input_channel(self, req: Request) -> str:
@@ -130,15 +136,17 @@ class CheckedRestInput(RestInput):
         return self.name()
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        """The request's `metadata` object (None if it is anything else), with the delivery id
-        of its X-Request-Id header (bot/channels/redelivery.py) in place of any the client put
-        there; 400 if it is nested too deep to be redacted and stored."""
+        """What the bot reads of the request's `metadata` object (METADATA_KEYS, as short
+        strings; the rest is dropped, not stored), with the delivery id of its X-Request-Id
+        header (bot/channels/redelivery.py); 400 if it is nested too deep to be checked."""
         metadata = request_body(request).get("metadata")
         if too_deep(metadata):
             raise InvalidUsage("'metadata' is nested too deep")
-        kept = {k: v for k, v in metadata.items() if k != DELIVERY_KEY} if isinstance(
-            metadata, dict
-        ) else {}  # fmt: skip
+        kept = {
+            key: value for key, value in metadata.items()
+            if key in METADATA_KEYS and isinstance(value, str)
+            and len(value) <= MAX_METADATA_VALUE_CHARS
+        } if isinstance(metadata, dict) else {}  # fmt: skip
         delivery = delivery_id(request.headers.get(DELIVERY_HEADER))
         if delivery is not None:
             kept[DELIVERY_KEY] = delivery

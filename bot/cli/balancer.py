@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NGINX = "nginx"
+BUFFER_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,11 @@ class Upstream:
     listen_host: str
     listen_port: int
     backend_ports: tuple[int, ...]
-    # Pass a POST on to the next server even if it was sent: only where a message delivered
-    # twice is answered from the conversation (the Rasa replicas), never for the actions.
+    max_body_bytes: int  # 0: no limit here (the servers behind have their own)
+    read_timeout_s: int  # a server silent this long is taken as hung
+    # Pass a request on to the next server even once it was sent (the server died or hung
+    # mid-turn): only where a message delivered twice is answered from the conversation (the
+    # Rasa replicas), never for the actions.
     retry_sent: bool = False
 
 
@@ -35,21 +39,28 @@ def nginx_binary() -> str | None:
     return shutil.which(NGINX) or shutil.which(NGINX, path="/usr/sbin:/usr/local/sbin")
 
 
-def nginx_config(upstreams: list[Upstream], run_dir: Path, max_body_bytes: int) -> str:
+def _server_block(up: Upstream) -> str:
+    servers = "\n".join(
+        f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=3s;" for port in up.backend_ports
+    )
+    retry = "error timeout non_idempotent" if up.retry_sent else "error"
+    # Bodies up to 8 MB are kept in memory; larger ones go to the temporary folder.
+    buffer = min(up.max_body_bytes or BUFFER_BYTES, BUFFER_BYTES)
+    return (
+        f"  upstream {up.name} {{\n{servers}\n  }}\n"
+        f"  server {{\n"
+        f"    listen {up.listen_host}:{up.listen_port};\n"
+        f"    client_max_body_size {up.max_body_bytes};\n"
+        f"    client_body_buffer_size {buffer};\n"
+        f"    proxy_read_timeout {up.read_timeout_s}s;\n"
+        f"    proxy_next_upstream {retry};\n"
+        f"    location / {{ proxy_pass http://{up.name}; }}\n"
+        f"  }}\n"
+    )
+
+
+def nginx_config(upstreams: list[Upstream], run_dir: Path) -> str:
     """A complete nginx.conf running in the foreground, with its files under `run_dir`."""
-    blocks = []
-    for up in upstreams:
-        servers = "\n".join(
-            f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=3s;" for port in up.backend_ports
-        )
-        blocks.append(
-            f"  upstream {up.name} {{\n{servers}\n  }}\n"
-            f"  server {{\n"
-            f"    listen {up.listen_host}:{up.listen_port};\n"
-            f"    proxy_next_upstream error{' non_idempotent' if up.retry_sent else ''};\n"
-            f"    location / {{ proxy_pass http://{up.name}; }}\n"
-            f"  }}\n"
-        )
     temp = "\n".join(
         f"  {kind}_temp_path {run_dir / kind};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -63,15 +74,12 @@ def nginx_config(upstreams: list[Upstream], run_dir: Path, max_body_bytes: int) 
         "http {\n"
         "  access_log off;\n"  # the replicas log what they handle; no client addresses here
         f"{temp}\n"
-        f"  client_max_body_size {max_body_bytes};\n"
-        f"  client_body_buffer_size {max_body_bytes};\n"
         "  proxy_http_version 1.1;\n"
         "  proxy_set_header Host $host;\n"
         "  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
-        "  proxy_connect_timeout 2s;\n"
-        "  proxy_read_timeout 120s;\n"
         "  proxy_set_header X-Request-Id $request_id;\n"  # the same on a retry
-        "  proxy_buffering off;\n" + "".join(blocks) + "}\n"
+        "  proxy_connect_timeout 2s;\n"
+        "  proxy_buffering off;\n" + "".join(_server_block(up) for up in upstreams) + "}\n"
     )
 
 

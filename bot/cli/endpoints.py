@@ -101,6 +101,9 @@ def pika_event_broker(url: str) -> dict[str, Any]:
         "username": quote(unquote(parts.username or "guest"), safe=""),
         "password": quote(unquote(parts.password or "guest"), safe=""),
         "queues": [events_queue()],
+        # Its own exchange: Rasa's default, rasa-exchange, is shared by every Rasa on the
+        # broker, and each would receive the others' conversations.
+        "exchange_name": events_queue(),
         "raise_on_failure": False,  # a broker outage must not stop conversations
         "connection_attempts": 1,  # connected again and again by the broker itself
     }

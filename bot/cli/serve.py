@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot.cli.action_outage import action_timeout_s
 from bot.cli.action_server import ACTION_KEY_ENV
 from bot.cli.balancer import Upstream, nginx_binary, nginx_command, nginx_config
 from bot.cli.endpoints import (
@@ -42,6 +43,7 @@ PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 # is 100 MB): no message or callback comes near it.
 MAX_REQUEST_BYTES = 1024 * 1024
 LOCK_LIFETIME_S = 30
+TURN_TIMEOUT_S = 25  # several actions at ACTION_TIMEOUT_SECONDS each, and a margin
 
 
 @dataclass(frozen=True)
@@ -347,17 +349,20 @@ def _servers(
         _rasa_server(replace(options, rasa_host="127.0.0.1", rasa_port=p), replica_env, endpoints)
         for p in rasa_ports
     ]
+    # A turn longer than TURN_TIMEOUT_S is taken as a hung replica and sent to the other one
+    # (where it waits for the conversation's lock); the action servers are sent whole
+    # conversations, larger than any message.
+    upstreams = [
+        Upstream("rasa", options.rasa_host, options.rasa_port, rasa_ports,
+                 MAX_REQUEST_BYTES, TURN_TIMEOUT_S, retry_sent=True),
+        Upstream("actions", options.action_host, options.action_port, action_ports,
+                 0, int(action_timeout_s()) + 5),
+    ]  # fmt: skip
     config = run_dir / "nginx.conf"
-    config.write_text(
-        nginx_config(
-            [
-                Upstream("rasa", options.rasa_host, options.rasa_port, rasa_ports, retry_sent=True),
-                Upstream("actions", options.action_host, options.action_port, action_ports),
-            ],
-            run_dir, MAX_REQUEST_BYTES,
-        ),
-        encoding="utf-8",
-    )  # fmt: skip
+    config.write_text(nginx_config(upstreams, run_dir), encoding="utf-8")
+    # nginx's workers (another user when started as root) create their temporary folders
+    # here: they may pass through it, not list it (endpoints.yml in it is 0600).
+    run_dir.chmod(0o711)
     binary = nginx_binary()
     assert binary is not None  # checked before anything started
     balancer = _command("the load balancer", nginx_command(binary, config, run_dir), env)

@@ -47,9 +47,9 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 MAX_BODY_BYTES = 16 * 1024
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "[::1]"})
-# Longer than a conversation's lock can outlive a replica that died holding it
-# (TICKET_LOCK_LIFETIME, 30 s) plus a turn: nginx's retry of that turn waits for the lock.
-UPSTREAM_TIMEOUT_S = 60
+# Longer than nginx waits for a hung replica (25 s) plus the time a conversation's lock can
+# outlive it (TICKET_LOCK_LIFETIME, 30 s) plus a turn: the retry of that turn waits for both.
+UPSTREAM_TIMEOUT_S = 75
 # The demo page's sign-in switch: who each choice is, by the phone on their demo orders.
 DEMO_CUSTOMERS = {"zhangwei": ("张伟", "13800138000"), "lina": ("李娜", "13900139000")}
 # Scripts and styles come from this origin only: even if some text slipped into the page as
@@ -164,7 +164,7 @@ async def _forward(request: web.Request, forwarded: dict[str, Any]) -> web.Respo
                 logger.error("the bot's web channel refused this server: check WEB_CHANNEL_KEY")
             upstream.raise_for_status()
             return web.json_response(await upstream.json())
-    except (aiohttp.ClientError, TimeoutError) as exc:
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         logger.warning("the bot did not answer: %s", type(exc).__name__)
         raise web.HTTPServiceUnavailable(text="the bot is not reachable") from None
 
@@ -175,7 +175,7 @@ async def _health(request: web.Request) -> web.Response:
         async with session.get(f"{options.rasa_url}/") as upstream:
             if upstream.status == 200:
                 return web.json_response({"bot": "up"})
-    except (aiohttp.ClientError, TimeoutError):
+    except (aiohttp.ClientError, asyncio.TimeoutError):
         pass
     return web.json_response({"bot": "down"}, status=503)
 

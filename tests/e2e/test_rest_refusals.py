@@ -142,5 +142,6 @@ def test_rasas_own_control_payloads_are_only_words(bot_server: BotServer) -> Non
     """/back would rewind a form mid-way; typed by a customer it is answered, not obeyed."""
     me = "e2e-control-payloads"
     bot_server.say(me, "我要退货")
-    for typed in ("/back", "/session_start"):
+    for typed in ("/back", "/session_start", " /back", "\u3000/back", "\n/session_start",
+                  "/ back", "/ session_start"):  # fmt: skip
         assert texts(bot_server.say(me, typed)), typed  # never an empty reply

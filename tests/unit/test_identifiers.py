@@ -93,3 +93,9 @@ def test_find_phone(text: str, phone: str | None) -> None:
 )  # fmt: skip
 def test_mask_proof_never_keeps_more_than_the_last_four(proof: str, masked: str) -> None:
     assert mask_proof(proof) == masked
+
+
+def test_digits_of_other_scripts_are_not_a_phone_or_its_end() -> None:
+    """Arabic-Indic ٩٠٠٠ once reached hmac.compare_digest, which takes ASCII only."""
+    assert normalise_last4("٩٠٠٠") is None
+    assert normalise_phone("١٣٩٠٠١٣٩٠٠٠") is None

@@ -108,11 +108,15 @@ def test_replica_counts_are_bounded() -> None:
 
 def test_nginx_accepts_the_configuration(tmp_path: Path) -> None:
     config = nginx_config(
-        [Upstream("rasa", "0.0.0.0", 5005, (5006, 5007)), Upstream("actions", "127.0.0.1", 5055, (5056,))],
-        tmp_path, 1024 * 1024,
+        [Upstream("rasa", "0.0.0.0", 5005, (5006, 5007), 1024 * 1024, 25, retry_sent=True),
+         Upstream("actions", "127.0.0.1", 5055, (5056,), 0, 13)],
+        tmp_path,
     )  # fmt: skip
     assert "server 127.0.0.1:5006" in config and "server 127.0.0.1:5007" in config
     assert "listen 0.0.0.0:5005;" in config and "keepalive" not in config
+    rasa, actions = config.split("listen 127.0.0.1:5055;")
+    assert "client_max_body_size 1048576;" in rasa and "non_idempotent" in rasa
+    assert "client_max_body_size 0;" in actions and "non_idempotent" not in actions
     binary = nginx_binary()
     if binary is None:
         pytest.skip("nginx is not installed (make setup installs it)")
@@ -162,7 +166,7 @@ def test_the_kubernetes_endpoints_match_what_serve_builds() -> None:
         assert set(deployed[section]) - {"password"} <= set(built[section]), section
         for key in (
             "type", "key_prefix", "queues", "raise_on_failure", "socket_timeout",
-            "connection_attempts",
+            "connection_attempts", "exchange_name",
         ):  # fmt: skip
             assert deployed[section].get(key) == built[section].get(key), (section, key)
     inner, built_inner = deployed["tracker_store"]["inner"], built["tracker_store"]["inner"]
