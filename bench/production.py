@@ -149,6 +149,13 @@ class ProductionProfile:
         if pending:
             raise RuntimeError(f"{pending} not up after {within_s} s: see {self.log}")
 
+    def new_conversation(self) -> tuple[str, str]:
+        """A REST conversation id and its session token, as a client gets them."""
+        issued = requests.post(f"{self.balancer_url}/webhooks/rest/session", timeout=30)
+        issued.raise_for_status()
+        body = issued.json()
+        return body["sender"], body["token"]
+
     def stop(self) -> int | None:
         """Ctrl-C, as an operator stops it; its exit status (None if it had to be killed)."""
         if self.process is None:

@@ -32,8 +32,11 @@ SCRIPT = [
 ]  # fmt: skip
 
 
-def _conversation(url: str, sender: str, latencies: list[float], lock: threading.Lock) -> bool:
+def _conversation(url: str, latencies: list[float], lock: threading.Lock) -> bool:
     session = requests.Session()
+    issued = session.post(f"{url}/webhooks/rest/session", timeout=30).json()
+    sender = issued["sender"]
+    session.headers["Authorization"] = f"Bearer {issued['token']}"
     for message, expected in SCRIPT:
         started = time.perf_counter()
         reply = session.post(
@@ -46,14 +49,12 @@ def _conversation(url: str, sender: str, latencies: list[float], lock: threading
     return True
 
 
-def _run(url: str, prefix: str, count: int, concurrency: int) -> tuple[int, list[float], float]:
+def _run(url: str, count: int, concurrency: int) -> tuple[int, list[float], float]:
     latencies: list[float] = []
     lock = threading.Lock()
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        results = list(pool.map(
-            lambda k: _conversation(url, f"{prefix}-{k}", latencies, lock), range(count)
-        ))  # fmt: skip
+        results = list(pool.map(lambda _: _conversation(url, latencies, lock), range(count)))
     return sum(not ok for ok in results), latencies, time.monotonic() - started
 
 
@@ -67,11 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     profile = ProductionProfile(2)
     try:
         profile.start()
-        run = f"soak-{int(time.time())}"
-        _run(profile.balancer_url, f"{run}-warm", args.warm_up, args.concurrency)
+        _run(profile.balancer_url, args.warm_up, args.concurrency)
         before = resident_mb(profile.serve_pid)
         failed, latencies, seconds = _run(
-            profile.balancer_url, run, args.conversations, args.concurrency
+            profile.balancer_url, args.conversations, args.concurrency
         )
         after = resident_mb(profile.serve_pid)
     finally:

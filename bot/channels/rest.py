@@ -18,9 +18,10 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint
-from sanic.exceptions import InvalidUsage, SanicException
+from sanic import Blueprint, response
+from sanic.exceptions import InvalidUsage, NotFound, SanicException, Unauthorized
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from bot.channels.messaging import (  # verified platform users' conversations
     CONVERSATION_PREFIXES,
@@ -29,6 +30,7 @@ from bot.channels.messaging import (  # verified platform users' conversations
     OnNewMessage,
 )
 from bot.channels.redelivery import DELIVERY_HEADER, DELIVERY_KEY, delivery_id
+from bot.channels.rest_sessions import issue_session, session_sender, sessions_required
 from bot.identifiers import (  # the web widget's conversations (bot/channels/web.py)
     WIDGET_PREFIX,
     proxied_client,
@@ -90,7 +92,17 @@ class CheckedRestInput(RestInput):
                     message.sender_id, {"text": FAILURE_REPLY}
                 )
 
-        return super().blueprint(guarded)
+        blueprint = super().blueprint(guarded)
+
+        @blueprint.route("/session", methods=["POST"])
+        async def session(request: Request) -> HTTPResponse:
+            """A new conversation id and its token (bot/channels/rest_sessions.py)."""
+            secret = os.environ.get("REST_SESSION_SECRET")
+            if not secret:
+                raise NotFound("REST sessions are not configured")
+            return response.json(issue_session(secret))
+
+        return blueprint
 
     async def _extract_sender(self, req: Request) -> str:
         sender = self.checked_sender(req)
@@ -104,8 +116,17 @@ class CheckedRestInput(RestInput):
         return sender
 
     def checked_sender(self, req: Request) -> str:
-        """The request's sender if this channel takes it; 400 (or 403/404) if not."""
+        """The request's sender if this channel takes it; 400 (or 401/403/404) if not."""
         sender = request_body(req).get("sender")
+        if sessions_required():
+            secret = os.environ.get("REST_SESSION_SECRET", "")
+            proven = session_sender(req.headers.get("Authorization"), secret) if secret else None
+            if proven is None or proven != sender:
+                raise Unauthorized(
+                    "this conversation needs its session token: POST /webhooks/rest/session "
+                    "for one, then send Authorization: Bearer <token>",
+                    scheme="Bearer",
+                )
         if not isinstance(sender, str) or not SENDER_ID.fullmatch(sender):
             raise InvalidUsage("'sender' must be 1-128 letters, digits or _ . : @ -")
         if sender in RESERVED_SENDERS or sender.startswith((*CONVERSATION_PREFIXES, WIDGET_PREFIX)):

@@ -131,7 +131,12 @@ def server_env(options: ServeOptions, environ: dict[str, str]) -> dict[str, str]
         environ, SANIC_HOST=options.action_host, RASA_PORT=str(options.rasa_port),
         WEB_PORT=str(options.web_port),
     )  # fmt: skip
-    for generated in ("WEB_CHANNEL_KEY", "UPLOAD_LINK_SECRET", ACTION_KEY_ENV):
+    for generated in (
+        "WEB_CHANNEL_KEY",
+        "UPLOAD_LINK_SECRET",
+        ACTION_KEY_ENV,
+        "REST_SESSION_SECRET",
+    ):
         if not env.get(generated):
             env[generated] = secrets.token_urlsafe(32)
     if env.get("BOT_DEMO") == "1" and not env.get("CUSTOMER_TOKEN_SECRET"):
@@ -213,6 +218,7 @@ def serve(shell: bool = False) -> int:
     for name, secret in (
         ("CUSTOMER_TOKEN_SECRET", settings.customer_token_secret),
         ("UPLOAD_LINK_SECRET", settings.upload_link_secret),
+        ("REST_SESSION_SECRET", os.environ.get("REST_SESSION_SECRET")),
     ):
         if secret is not None and len(secret.encode()) < MIN_SECRET_BYTES:
             logger.error("%s must be at least %d bytes", name, MIN_SECRET_BYTES)
@@ -238,6 +244,8 @@ def serve(shell: bool = False) -> int:
             return 1
     options = ServeOptions.from_env()
     env = server_env(options, dict(os.environ))
+    if production is not None:  # REST conversations need the server's session token
+        env.setdefault("REST_SESSIONS", "required")
     # Ctrl-C and a supervisor's SIGTERM both stop the pair, even if SIGINT came in ignored.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)

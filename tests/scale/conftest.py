@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 import requests
@@ -43,6 +43,13 @@ def _missing() -> list[str]:
 class Production:
     profile: ProductionProfile
     database: Engine
+    tokens: dict[str, str] = field(default_factory=dict)  # conversation id -> session token
+
+    def new_customer(self) -> str:
+        """A new REST conversation, its token kept for `say`."""
+        sender, token = self.profile.new_conversation()
+        self.tokens[sender] = token
+        return sender
 
     @property
     def balancer_url(self) -> str:
@@ -55,8 +62,9 @@ class Production:
     def say(self, url: str, sender: str, message: str) -> list[dict]:
         """One message over the REST channel at `url` (the balancer or one replica)."""
         response = requests.post(
-            f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=90
-        )
+            f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
+            headers={"Authorization": f"Bearer {self.tokens[sender]}"}, timeout=90,
+        )  # fmt: skip
         response.raise_for_status()
         return response.json()
 

@@ -62,7 +62,7 @@ def _assert_complete(production: Production, senders: list[str]) -> None:
 
 
 def test_fifty_customers_whose_turns_alternate_between_replicas(production: Production) -> None:
-    senders = [f"scale-{k:02d}-{time.time_ns()}" for k in range(CUSTOMERS)]
+    senders = [production.new_customer() for _ in range(CUSTOMERS)]
 
     def customer(k: int) -> None:
         for turn, (message, expected) in enumerate(_script(k)):
@@ -79,7 +79,8 @@ def test_fifty_customers_whose_turns_alternate_between_replicas(production: Prod
     while time.monotonic() < deadline:
         [(count,)] = production.rows(
             "select count(*) from conversation_events where type_name = 'user' "
-            "and conversation_id like 'scale-%'"
+            "and conversation_id = any(:senders)",
+            senders=senders,
         )
         if count >= CUSTOMERS * 5:
             break
@@ -102,7 +103,7 @@ def test_a_replica_killed_while_turns_are_in_flight(production: Production) -> N
     """Killed with requests on it: nginx sends those to the other replica with the same
     request id, and a turn the dead one had already saved is answered, not handled again."""
     customers = 20
-    senders = [f"scale-kill-{k:02d}-{time.time_ns()}" for k in range(customers)]
+    senders = [production.new_customer() for _ in range(customers)]
     done = threading.Semaphore(0)
 
     def customer(k: int) -> None:
@@ -134,7 +135,7 @@ def test_a_replica_killed_while_turns_are_in_flight(production: Production) -> N
 def test_everything_restarted_mid_conversation(production: Production) -> None:
     """Ctrl-C on every process and a fresh start: open conversations go on from PostgreSQL."""
     customers = 10
-    senders = [f"scale-restart-{k:02d}-{time.time_ns()}" for k in range(customers)]
+    senders = [production.new_customer() for _ in range(customers)]
 
     def turns(k: int, which: slice) -> None:
         for message, expected in _script(k)[which]:
@@ -148,3 +149,22 @@ def test_everything_restarted_mid_conversation(production: Production) -> None:
     with ThreadPoolExecutor(max_workers=customers) as pool:
         list(pool.map(lambda k: turns(k, slice(2, None)), range(customers)))
     _assert_complete(production, senders)
+
+
+def test_a_rest_conversation_needs_its_own_session_token(production: Production) -> None:
+    """In production the sender id is no credential: only the server's token for it is."""
+    mine, theirs = production.new_customer(), production.new_customer()
+    production.say(production.balancer_url, theirs, "查一下退款进度")
+
+    def post(sender: str, headers: dict[str, str]) -> int:
+        return requests.post(
+            f"{production.balancer_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": "202411020007"}, headers=headers, timeout=30,
+        ).status_code  # fmt: skip
+
+    bearer = {"Authorization": f"Bearer {production.tokens[mine]}"}
+    assert post(theirs, {}) == 401  # no token
+    assert post(theirs, bearer) == 401  # a token for another conversation
+    assert post(theirs, {"Authorization": "Bearer x.y.z"}) == 401
+    assert post("chat-7f3a9c2e", bearer) == 401  # a client-chosen id
+    assert post(mine, bearer) == 200
