@@ -53,8 +53,8 @@ T = TypeVar("T")
 # Calls to the platforms' APIs wait here, not in the default pool the store checks use: a slow
 # platform must not delay the next callback's answer past the platform's deadline.
 _API_CALLS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="platform-api")
-# The longest message the bot reads (a long complaint fits). The REST channels refuse longer
-# ones; the platforms' are cut here, before anything is parsed or stored.
+# The longest message the bot reads (a long complaint fits): longer ones are cut, before
+# anything is parsed or stored (here for the platforms, in bot/channels/rest.py for REST).
 MAX_MESSAGE_CHARS = 2000
 
 

@@ -34,14 +34,14 @@ def _say(server: BotServer, sender: str, message: object) -> requests.Response:
 def _stored_intact(server: BotServer, sender: str) -> None:
     for row in server.stored_events(sender):
         event = json.loads(row)  # every stored event still reads
-        assert len(event.get("text") or "") <= MAX_MESSAGE_CHARS * 2  # bot replies are short
+        assert len(event.get("text") or "") <= MAX_MESSAGE_CHARS  # a 50,000-character one cut
 
 
 @pytest.mark.parametrize(
     "message",
     ["", "   \n\t ", "\u3000\u3000", "😡" * 1000, "<script>alert('x')</script>退货",
      "' OR 1=1; --", "202411020007'; DROP TABLE orders; --", "\x00\x01\x1b[31m退款\x7f",
-     "\u202e货退要我\u202c", "a\u0301" * 500, "退" * MAX_MESSAGE_CHARS],
+     "\u202e货退要我\u202c", "a\u0301" * 500, "退" * MAX_MESSAGE_CHARS, "我要投诉" * 12_500],
 )  # fmt: skip
 def test_odd_messages_are_answered(bot_server: BotServer, message: str) -> None:
     me = "e2e-odd-messages"
@@ -61,8 +61,7 @@ def test_an_order_number_that_looks_like_sql_is_just_not_found(bot_server: BotSe
 
 @pytest.mark.parametrize(
     ("data", "status"),
-    [(json.dumps({"sender": "e2e-long", "message": "退" * 50_000}).encode(), 400),
-     (b"\xff\xfe\x00{", 400), (b'{"sender": "e2e-bytes", "message": "\xe9\x80"}', 400),
+    [(b"\xff\xfe\x00{", 400), (b'{"sender": "e2e-bytes", "message": "\xe9\x80"}', 400),
      (b"", 400), (b"null", 400), (b"123", 400), (b'"text"', 400),
      (json.dumps({"sender": "e2e-types", "message": ["退货"]}).encode(), 400),
      (json.dumps({"sender": "e2e-types", "message": {"text": "退货"}}).encode(), 400),
