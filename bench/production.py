@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -109,7 +110,13 @@ class ProductionProfile:
             "RASA_PORT": str(rasa_port), "ACTION_PORT": str(self.action_port),
             "WEB_PORT": str(web_port), "TICK_SECONDS": "0", "LOG_LEVEL": "WARNING",
             # every simulated customer talks from 127.0.0.1
-            "CHATS_PER_ADDRESS_PER_HOUR": "100000", **extra_env,
+            "CHATS_PER_ADDRESS_PER_HOUR": "100000",
+            # set, as production sets them, so sessions outlive a restart
+            **{name: secrets.token_urlsafe(32) for name in (
+                "REST_SESSION_SECRET", "ACTION_SERVER_KEY", "WEB_CHANNEL_KEY",
+                "UPLOAD_LINK_SECRET", "OPS_SESSION_SECRET",
+            )},
+            **extra_env,
         }  # fmt: skip
         self.process: subprocess.Popen[bytes] | None = None
         self._prepared = False

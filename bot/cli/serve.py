@@ -42,8 +42,15 @@ PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 # Bodies larger than this are refused by the Rasa server before they are read (Sanic's default
 # is 100 MB): no message or callback comes near it.
 MAX_REQUEST_BYTES = 1024 * 1024
-LOCK_LIFETIME_S = 30
-TURN_TIMEOUT_S = 25  # several actions at ACTION_TIMEOUT_SECONDS each, and a margin
+# A turn has at most one action that times out (ACTION_TIMEOUT_SECONDS: the turn then ends),
+# so it takes seconds. A conversation's lock outlives a replica that died holding it by at
+# most LOCK_LIFETIME_S, and nginx waits TURN_TIMEOUT_S for a replica before trying the other,
+# which may first have to wait for that lock, on a machine busy restarting the dead replica
+# (loading a model takes both cores for a while).
+LOCK_LIFETIME_S = 20
+# Made for a run when not set (see server_env).
+GENERATED = ("WEB_CHANNEL_KEY", "UPLOAD_LINK_SECRET", ACTION_KEY_ENV, "REST_SESSION_SECRET")
+TURN_TIMEOUT_S = 60
 
 
 @dataclass(frozen=True)
@@ -131,12 +138,7 @@ def server_env(options: ServeOptions, environ: dict[str, str]) -> dict[str, str]
         environ, SANIC_HOST=options.action_host, RASA_PORT=str(options.rasa_port),
         WEB_PORT=str(options.web_port),
     )  # fmt: skip
-    for generated in (
-        "WEB_CHANNEL_KEY",
-        "UPLOAD_LINK_SECRET",
-        ACTION_KEY_ENV,
-        "REST_SESSION_SECRET",
-    ):
+    for generated in GENERATED:
         if not env.get(generated):
             env[generated] = secrets.token_urlsafe(32)
     if env.get("BOT_DEMO") == "1" and not env.get("CUSTOMER_TOKEN_SECRET"):
@@ -246,6 +248,12 @@ def serve(shell: bool = False) -> int:
     env = server_env(options, dict(os.environ))
     if production is not None:  # REST conversations need the server's session token
         env.setdefault("REST_SESSIONS", "required")
+        made = [name for name in GENERATED if not os.environ.get(name)]
+        if made:
+            logger.warning(
+                "%s made for this run: sessions, links and keys end when it stops and differ "
+                "from other servers'; set them in the environment", ", ".join(made),
+            )  # fmt: skip
     # Ctrl-C and a supervisor's SIGTERM both stop the pair, even if SIGINT came in ignored.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -300,7 +308,7 @@ def _rasa_server(
     # Only the server that faces clients gets the size limit: the action server is called
     # with whole conversations.
     # A replica that dies holding a conversation's lock blocks it until the lock expires
-    # (Rasa's default: 60 s); a turn takes a few seconds at most (ACTION_TIMEOUT_SECONDS each).
+    # (Rasa's default: 60 s).
     rasa_env = {
         **env, "SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES),
         "TICKET_LOCK_LIFETIME": env.get("TICKET_LOCK_LIFETIME") or str(LOCK_LIFETIME_S),
