@@ -4,8 +4,10 @@ Rasa's own `rest` channel accepts a missing sender (every such client then share
 conversation, `default`, and with it any proof of ownership made in it), a sender the tracker
 store cannot encode (a lone surrogate stopped the whole server), a message that is not text,
 and an `input_channel` the client names itself. This channel answers those with 400. The
-conversation id is the sender: a client must make it unguessable (a random id per chat), as
-a browser session does; it proves nothing about who the customer is.
+conversation id is the sender. In the production profile it is issued by the server with a
+token every message must carry (bot/channels/rest_sessions.py); in the embedded default a
+client must make it unguessable itself (a random id per chat). Either way it proves nothing
+about who the customer is: orders still need their proof.
 """
 
 from __future__ import annotations
@@ -93,6 +95,8 @@ class CheckedRestInput(RestInput):
                 )
 
         blueprint = super().blueprint(guarded)
+        if self.name() != CheckedRestInput.name():  # the widget's channel has its own ids
+            return blueprint
 
         @blueprint.route("/session", methods=["POST"])
         async def session(request: Request) -> HTTPResponse:
