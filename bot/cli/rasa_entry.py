@@ -48,9 +48,11 @@ def main(argv: list[str] | None = None) -> None:
     if args[:1] in (["run"], ["shell"]) and args[1:2] != ["actions"]:
         from bot.channels.redelivery import install_redelivery_replay
         from bot.cli.action_outage import install_action_outage_handling
+        from bot.cli.action_response_check import install_cached_action_response_check
 
         install_action_outage_handling()  # a failed action gets an apology in seconds
         install_redelivery_replay()  # a message the balancer sent twice is handled once
+        install_cached_action_response_check()  # the schema checked once, not per action
     sys.argv = ["rasa", *args]
     rasa_main()
 
