@@ -50,7 +50,7 @@ MAX_REQUEST_BYTES = 1024 * 1024
 LOCK_LIFETIME_S = 20
 # Made for a run when not set (see server_env).
 GENERATED = ("WEB_CHANNEL_KEY", "UPLOAD_LINK_SECRET", ACTION_KEY_ENV, "REST_SESSION_SECRET")
-TURN_TIMEOUT_S = 60
+TURN_TIMEOUT_S = 120  # a dead replica is passed over at once; only a hung one waits this long
 
 
 @dataclass(frozen=True)

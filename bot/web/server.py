@@ -47,9 +47,9 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 MAX_BODY_BYTES = 16 * 1024
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "[::1]"})
-# Longer than nginx waits for a hung replica (60 s) plus the time a conversation's lock can
+# Longer than nginx waits for a hung replica (120 s) plus the time a conversation's lock can
 # outlive it (TICKET_LOCK_LIFETIME, 20 s) plus a turn: the retry of that turn waits for both.
-UPSTREAM_TIMEOUT_S = 100
+UPSTREAM_TIMEOUT_S = 160
 # The demo page's sign-in switch: who each choice is, by the phone on their demo orders.
 DEMO_CUSTOMERS = {"zhangwei": ("张伟", "13800138000"), "lina": ("李娜", "13900139000")}
 # Scripts and styles come from this origin only: even if some text slipped into the page as

@@ -63,7 +63,7 @@ class Production:
         """One message over the REST channel at `url` (the balancer or one replica)."""
         response = requests.post(
             f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
-            headers={"Authorization": f"Bearer {self.tokens[sender]}"}, timeout=90,
+            headers={"Authorization": f"Bearer {self.tokens[sender]}"}, timeout=180,
         )  # fmt: skip
         response.raise_for_status()
         return response.json()

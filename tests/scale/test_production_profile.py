@@ -102,7 +102,7 @@ def _replica_pid(port: int) -> int:
 def test_a_replica_killed_while_turns_are_in_flight(production: Production) -> None:
     """Killed with requests on it: nginx sends those to the other replica with the same
     request id, and a turn the dead one had already saved is answered, not handled again."""
-    customers = 20
+    customers = 12  # the one replica left takes their turns while the other reloads its model
     senders = [production.new_customer() for _ in range(customers)]
     done = threading.Semaphore(0)
 
