@@ -9,26 +9,18 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 import requests
 
 from tests.e2e.conftest import ACTION_TIMEOUT_S, BotServer, texts
+from tests.processes import pid_of
 
 pytestmark = pytest.mark.e2e
 
 
 def _action_server_pid(port: int) -> int:
-    """The pid of the process started as `bot.cli.action_server --port <port>`."""
-    for proc in Path("/proc").iterdir():
-        try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-        except (FileNotFoundError, PermissionError, NotADirectoryError):
-            continue
-        if b"bot.cli.action_server" in argv and str(port).encode() in argv:
-            return int(proc.name)
-    pytest.fail(f"no action server on port {port}")
+    return pid_of("bot.cli.action_server", port)
 
 
 def _port(url: str) -> int:

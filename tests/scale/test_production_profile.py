@@ -11,11 +11,11 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
 
+from tests.processes import pid_of
 from tests.scale.conftest import Production
 
 pytestmark = pytest.mark.scale
@@ -90,14 +90,7 @@ def test_fifty_customers_whose_turns_alternate_between_replicas(production: Prod
 
 
 def _replica_pid(port: int) -> int:
-    for proc in Path("/proc").iterdir():
-        try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-        except (FileNotFoundError, PermissionError, NotADirectoryError):
-            continue
-        if b"bot.cli.rasa_entry" in argv and str(port).encode() in argv:
-            return int(proc.name)
-    pytest.fail(f"no Rasa replica on port {port}")
+    return pid_of("bot.cli.rasa_entry", port)
 
 
 def _wait_closed(port: int) -> None:
